@@ -1,0 +1,5 @@
+"""`python -m photocompare` is the CLI."""
+
+from photocompare.cli import main
+
+raise SystemExit(main())
