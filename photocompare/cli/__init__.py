@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_course,
         commands_export,
         commands_face,
+        commands_gui,
         commands_library,
     )
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_course,
         commands_export,
         commands_clinic,
+        commands_gui,
     ):
         module.register(sub)
     return parser
