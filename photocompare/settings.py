@@ -42,15 +42,63 @@ class CheckThresholds:
     scale_warn_high: float = 1.1
     scale_fail_low: float = 0.8
     scale_fail_high: float = 1.25
+    # Face-centre offset relative to the frame, in interocular distances (alignment corrects
+    # it for display, but a large shift usually means a different framing/distance).
+    offset_warn_iod: float = 1.5
+    offset_fail_iod: float = 4.0
+    # Left/right illumination balance difference (EV) and light-direction difference; the
+    # direction only counts when both photos have a clear gradient (EV per IOD).
+    balance_warn_ev: float = 0.33
+    balance_fail_ev: float = 0.75
+    direction_warn_deg: float = 35.0
+    direction_fail_deg: float = 70.0
+    direction_min_gradient_ev_per_iod: float = 0.3
+    # Skin colour difference: distance of (log2 R/G, log2 B/G) between the photos (≈ stops).
+    color_warn: float = 0.12
+    color_fail: float = 0.25
+    # Sharpness ratio (blurrier / sharper, both at the same IOD-normalised scale).
+    sharpness_warn_ratio: float = 0.75
+    sharpness_fail_ratio: float = 0.55
+    # Expression differences in interocular distances; eye opening and brow height only warn
+    # (they are also what the treatment may change).
+    mouth_open_warn_iod: float = 0.06
+    mouth_open_fail_iod: float = 0.15
+    smile_width_warn_iod: float = 0.06
+    smile_width_fail_iod: float = 0.12
+    eye_open_warn_iod: float = 0.05
+    brow_raise_warn_iod: float = 0.08
 
 
 @dataclass(frozen=True)
 class CourseSettings:
     """Migraine-course periods and flags."""
 
-    baseline_days: int = 28
-    coverage_warn_below: float = 0.80
+    baseline_days: int = 28  # baseline = this many days before the first treatment
+    coverage_warn_below: float = 0.80  # recorded days / period days below this -> warning
     max_csv_rows: int = 20_000
+    max_csv_bytes: int = 5 * 1024 * 1024  # a diary CSV larger than this is refused
+    # ICHD-3 chronic migraine (per month, taken as per 28 days like every other figure here).
+    chronic_headache_days: float = 15.0
+    chronic_migraine_days: float = 8.0
+    chronic_min_months_of_data: int = 3  # "> 3 months": with less data the duration is unverifiable
+    # ICHD-3 medication overuse: acute-medication days per month (per 28 days) at or above which a
+    # class is flagged; gepants/other have no ICHD-3 threshold of their own.
+    overuse_days_simple_analgesic: float = 15.0
+    overuse_days_specific: float = 10.0  # triptans, ergots, opioids, combinations
+    overuse_days_multiple_classes: float = 10.0  # several classes, none overused on its own
+    stopping_rule_min_reduction_pct: float = 30.0  # evaluated on cycle 2 (after two cycles)
+    episodic_below_days: float = 15.0  # < 15 headache days per 28 = episodic
+    episodic_consecutive_months: int = 3  # consecutive 28-day months after the first treatment
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    """Comparison sheets, exported images and DICOM (photocompare.export)."""
+
+    sheet_image_dpi: int = 250  # photos are embedded at up to this resolution at printed size
+    sheet_min_print_dpi: int = 200  # photo boxes shrink so photos print at least this sharp
+    default_paper: str = "a4"  # "a4" | "letter"
+    image_jpeg_quality: int = 92  # exported JPEG images and DICOM JPEG baseline frames
 
 
 @dataclass(frozen=True)
@@ -58,6 +106,7 @@ class Settings:
     images: ImageLimits = field(default_factory=ImageLimits)
     checks: CheckThresholds = field(default_factory=CheckThresholds)
     course: CourseSettings = field(default_factory=CourseSettings)
+    export: ExportSettings = field(default_factory=ExportSettings)
     clinic_name: str = ""
     clinician_name: str = ""
 

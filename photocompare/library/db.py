@@ -1,0 +1,407 @@
+"""Opening a library: the database (SQLite by default, any SQLAlchemy URL such as PostgreSQL)
+plus the store of originals, with the schema migrated and leftovers of interrupted imports
+cleaned. This is the object the UI, the CLI and the exporters hold.
+
+    lib = Library.open()                       # per-user default (settings.default_library_dir)
+    lib = Library.open("/data/clinic-lib")     # DIR/library.sqlite3 + DIR/store
+    lib = Library.open("postgresql+psycopg://user@host/photocompare", store="/srv/pc-store")
+    with lib.session() as s:                   # commits on success, rolls back on error
+        s.add(...)
+    lib.close()
+
+Sessions use `expire_on_commit=False`, so records read in a session stay usable (read-only
+snapshots) after it closes — convenient for widgets that display them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from photocompare.core.errors import LibraryError
+from photocompare.library.locking import ClinicSession
+from photocompare.library.migrations import migrate
+from photocompare.library.models import Patient, Photo
+from photocompare.library.store import CleanupReport, Store
+from photocompare.settings import ImageLimits, default_library_dir
+
+DB_FILENAME = "library.sqlite3"
+STORE_DIRNAME = "store"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+ENV_LIBRARY = "PHOTOCOMPARE_LIBRARY"
+ENV_STORE = "PHOTOCOMPARE_STORE"
+
+
+def is_url(location: str | Path | None) -> bool:
+    return isinstance(location, str) and "://" in location
+
+
+def _sqlite_engine(db_path: Path) -> sa.Engine:
+    engine = sa.create_engine(
+        sa.URL.create("sqlite+pysqlite", database=str(db_path)),
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,  # issue 8: no patient data (names) in error messages / logs
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+        # Take over transaction control from pysqlite so BEGIN is emitted by us (below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # pragma: no cover
+        # A write session takes the write lock up front (no upgrade deadlocks between two
+        # processes); readers use a deferred transaction and never block writers (WAL).
+        if conn.get_execution_options().get("sqlite_immediate"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class Library:
+    """An open library: `.engine`, `.store`, `.session()`, `.close()` and a few plain helpers."""
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        store: Store,
+        location: str,
+        db_path: Path | None = None,
+        limits: ImageLimits | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.location = location  # what to show the user (URL without password, or the folder)
+        self.db_path = db_path  # the SQLite file, None for a server database
+        self.limits = limits or ImageLimits()
+        # ClinicSession (issue 8): a stale row_version becomes ConcurrentEditError
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False, class_=ClinicSession)
+        self.cleanup_report = CleanupReport()
+
+    # -- opening --------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        location: str | Path | None = None,
+        store: str | Path | None = None,
+        *,
+        limits: ImageLimits | None = None,
+        cleanup: bool = True,
+    ) -> Library:
+        """Open (creating if needed) the library at `location` and bring its schema up to date.
+
+        `location`: a folder (SQLite `library.sqlite3` and `store/` inside), a `.sqlite3` file,
+        or an SQLAlchemy URL (`postgresql+psycopg://...`; then `store` is required). None means
+        `$PHOTOCOMPARE_LIBRARY` or the per-user default folder. `store` overrides where the
+        originals live (default `<folder>/store`; `$PHOTOCOMPARE_STORE` also works).
+        """
+        if location is None or str(location) == "":
+            location = os.environ.get(ENV_LIBRARY) or default_library_dir()
+        if store is None or str(store) == "":
+            store = os.environ.get(ENV_STORE) or None
+        try:
+            if is_url(location):
+                library = cls._open_url(str(location), store, limits)
+            else:
+                library = cls._open_folder(Path(location).expanduser(), store, limits)
+        except LibraryError:
+            raise
+        except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            raise LibraryError(f"cannot open the library at {location}: {_short(exc)}") from None
+        if cleanup:
+            try:
+                library.cleanup_report = library.cleanup_leftovers()
+            except (sa.exc.SQLAlchemyError, OSError) as exc:
+                library.close()
+                raise LibraryError(
+                    f"cannot check the library at {location}: {_short(exc)}"
+                ) from None
+        return library
+
+    @classmethod
+    def _open_folder(
+        cls, location: Path, store: str | Path | None, limits: ImageLimits | None
+    ) -> Library:
+        if location.is_file() or location.suffix in (".sqlite3", ".sqlite", ".db"):
+            folder, db_path = location.parent, location
+        else:
+            folder, db_path = location, location / DB_FILENAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(
+                f"cannot create the library folder {folder}: {exc.strerror or exc}"
+            ) from None
+        if db_path.exists() and not _looks_like_sqlite(db_path):
+            raise LibraryError(f"{db_path} is not a PhotoCompare library (not an SQLite file)")
+        store_obj = Store(Path(store).expanduser() if store else folder / STORE_DIRNAME)
+        engine = _sqlite_engine(db_path)
+        try:
+            _migrate_with_retry(engine)
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(engine, store_obj, str(folder), db_path=db_path, limits=limits)
+
+    @classmethod
+    def _open_url(cls, url: str, store: str | Path | None, limits: ImageLimits | None) -> Library:
+        try:
+            parsed = sa.make_url(url)
+        except sa.exc.ArgumentError:
+            raise LibraryError(f"not a database URL: {url}") from None
+        if parsed.drivername in ("postgresql", "postgres"):
+            # issue 8: `--library postgresql://...` means our one PostgreSQL driver (psycopg 3),
+            # not SQLAlchemy's default psycopg2, which is not installed.
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.get_backend_name() == "sqlite":
+            if not parsed.database:
+                raise LibraryError("an SQLite URL needs a file path")
+            db_path = Path(parsed.database)
+            folder = db_path.parent
+            folder.mkdir(parents=True, exist_ok=True)
+            store_obj = Store(Path(store) if store else folder / STORE_DIRNAME)
+            engine = _sqlite_engine(db_path)
+        else:
+            if not store:
+                raise LibraryError(
+                    "a server library needs --store DIR (the shared folder holding the originals)"
+                )
+            store_obj = Store(Path(store).expanduser())
+            engine = sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+            db_path = None
+        try:
+            _migrate_with_retry(engine)
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(
+            engine,
+            store_obj,
+            parsed.render_as_string(hide_password=True),
+            db_path=db_path,
+            limits=limits,
+        )
+
+    # -- sessions -------------------------------------------------------------------------
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A Session that commits when the block ends normally and rolls back on an exception.
+
+        `write=True` takes SQLite's write lock at the start (BEGIN IMMEDIATE) so two processes
+        writing at once queue instead of failing; it makes no difference on PostgreSQL.
+        """
+        if write and self.is_sqlite:
+            conn = self.engine.connect().execution_options(sqlite_immediate=True)
+            session = self._sessions(bind=conn)
+        else:
+            conn = None
+            session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+            if conn is not None:
+                conn.close()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Library({self.location!r}, store={str(self.store.root)!r})"
+
+    # -- plain helpers (the UI and CLI use these) -----------------------------------------
+    def add_patient(
+        self,
+        external_id: str,
+        display_name: str = "",
+        birth_year: int | None = None,
+        notes: str = "",
+    ) -> Patient:
+        """Create a patient; LibraryError when the external id is taken or blank."""
+        external_id = (external_id or "").strip()
+        if not external_id:
+            raise LibraryError("a patient needs an id (MRN or clinic number)")
+        if birth_year is not None and not (1880 <= int(birth_year) <= 2200):
+            raise LibraryError(f"year of birth {birth_year} is not plausible")
+        try:
+            with self.session(write=True) as s:
+                if s.scalar(sa.select(Patient.id).where(Patient.external_id == external_id)):
+                    raise LibraryError(f"patient {external_id} already exists")
+                patient = Patient(
+                    external_id=external_id,
+                    display_name=display_name or "",
+                    birth_year=birth_year,
+                    notes=notes or "",
+                )
+                s.add(patient)
+        except sa.exc.IntegrityError:
+            # issue 8: another workstation added the same id between our check and our insert
+            # (PostgreSQL; SQLite serialises writers) -- the unique constraint decides.
+            raise LibraryError(f"patient {external_id} already exists") from None
+        return patient
+
+    def get_patient(self, external_id: str) -> Patient | None:
+        with self.session() as s:
+            return s.scalar(sa.select(Patient).where(Patient.external_id == external_id))
+
+    def patients(self) -> list[Patient]:
+        """Every patient, by external id."""
+        with self.session() as s:
+            return list(s.scalars(sa.select(Patient).order_by(Patient.external_id)))
+
+    def photo_counts(self) -> dict[int, int]:
+        """patient id -> number of photos (not counting those in the trash)."""
+        with self.session() as s:
+            rows = s.execute(
+                _not_trashed(sa.select(Photo.patient_id, sa.func.count())).group_by(
+                    Photo.patient_id
+                )
+            )
+            return {pid: n for pid, n in rows}
+
+    def photos(self, patient: str | int | Patient, *, include_trashed: bool = False) -> list[Photo]:
+        """A patient's photos (by external id, internal id or record), oldest first; photos in
+        the trash (issue 8, `library/trash.py`) only with `include_trashed=True`."""
+        with self.session() as s:
+            if isinstance(patient, Patient):
+                patient_id = patient.id
+            elif isinstance(patient, int):
+                patient_id = patient
+            else:
+                patient_id = s.scalar(sa.select(Patient.id).where(Patient.external_id == patient))
+                if patient_id is None:
+                    raise LibraryError(f"no patient {patient} in the library")
+            query = sa.select(Photo).where(Photo.patient_id == patient_id)
+            if not include_trashed:
+                query = _not_trashed(query)
+            query = query.order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.id)
+            return list(s.scalars(query))
+
+    def photo(self, photo_id: int) -> Photo | None:
+        with self.session() as s:
+            return s.get(Photo, photo_id)
+
+    def set_photo_labels(
+        self,
+        photo_id: int,
+        *,
+        view: str | None = None,
+        expression: str | None = None,
+        note: str | None = None,
+    ) -> Photo:
+        """Set a photo's view/expression label and note (None leaves a field as it is; an
+        empty string clears it). LibraryError for an unknown photo or label."""
+        with self.session(write=True) as s:
+            photo = s.get(Photo, photo_id)
+            if photo is None:
+                raise LibraryError(f"no photo with id {photo_id}")
+            try:
+                if view is not None:
+                    photo.view_label = view or None
+                if expression is not None:
+                    photo.expression_label = expression or None
+            except ValueError as exc:
+                raise LibraryError(str(exc)) from None
+            if note is not None:
+                photo.note = note
+        return photo
+
+    def original_path(self, photo: Photo | str) -> Path:
+        """The stored original (read-only; open it, never modify it)."""
+        return self.store.path_for(photo.sha256 if isinstance(photo, Photo) else photo)
+
+    def thumbnail(self, photo: Photo | str, px: int | None = None) -> Path:
+        """Path of a cached JPEG thumbnail, made (atomically) when missing. Call off the GUI
+        thread: making one decodes the original. Raises UnreadablePhoto / LibraryError."""
+        from photocompare.core.thumbnails import make_thumbnail
+
+        sha = photo.sha256 if isinstance(photo, Photo) else photo
+        px = px or self.limits.thumbnail_px
+        target = self.store.thumbnail_path(sha, px)
+        if target.is_file():
+            return target
+        original = self.store.path_for(sha)
+        if not original.is_file():
+            raise LibraryError(f"the original of {sha[:12]}… is missing from the store")
+        data = make_thumbnail(original, px, self.limits)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.{time.monotonic_ns()}.part")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return target
+
+    def cleanup_leftovers(self) -> CleanupReport:
+        """Resolve what interrupted imports left in the store (runs on every open)."""
+
+        def has_row(sha: str) -> bool:
+            with self.session() as s:
+                return s.scalar(sa.select(Photo.id).where(Photo.sha256 == sha)) is not None
+
+        return self.store.cleanup_leftovers(has_row)
+
+    def referenced_hashes(self) -> set[str]:
+        with self.session() as s:
+            return set(s.scalars(sa.select(Photo.sha256)))
+
+
+def _not_trashed(query):
+    """Leave out photos in the trash (the column exists from migration 3 on)."""
+    deleted_at = getattr(Photo, "deleted_at", None)
+    return query if deleted_at is None else query.where(deleted_at.is_(None))
+
+
+def _migrate_with_retry(engine: sa.Engine, attempts: int = 5) -> int:
+    """Two processes opening a new SQLite library at once can collide; the loser retries."""
+    for attempt in range(attempts):
+        try:
+            return migrate(engine)
+        except sa.exc.OperationalError as exc:
+            if "locked" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _looks_like_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head == b"" or head.startswith(b"SQLite format 3\x00")
+
+
+def _short(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,172 @@
+"""Start the desktop app: environment, logging, QApplication, the main window.
+
+Order matters: cv2 (imported by the face core) points Qt at its own Qt 5 plugins through
+environment variables, so those are dropped *before* QApplication exists. Logs go to a file in
+the per-user log directory (patients appear there by internal id only, never by name), and so
+does MediaPipe's native chatter. An unexpected exception shows a short message a clinician can
+act on — the traceback goes to the log file, never to a dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from photocompare import APP_NAME, __version__
+from photocompare.core import quiet
+
+log = logging.getLogger("photocompare.ui")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def setup_logging(directory: Path | None = None) -> Path:
+    """Rotating log file for support; returns its path."""
+    from photocompare.settings import log_dir
+
+    directory = Path(directory) if directory else log_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "photocompare.log"
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:  # a read-only profile must not stop the app
+        path = Path(os.devnull)
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    if not any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
+        root.addHandler(handler)
+    if path != Path(os.devnull):
+        quiet.set_native_log_sink(path)
+    return path
+
+
+def icon_path() -> Path | None:
+    """The app icon that packaging (engineer H) puts in resources/icons, when present."""
+    candidates = [ROOT / "resources" / "icons"]
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        candidates.insert(0, Path(frozen) / "resources" / "icons")
+    for folder in candidates:
+        for name in ("photocompare.svg", "photocompare.png", "app.svg", "app.png", "icon.png"):
+            if (folder / name).is_file():
+                return folder / name
+        if folder.is_dir():
+            found = sorted(folder.glob("*.png")) + sorted(folder.glob("*.svg"))
+            if found:
+                return found[-1]
+    return None
+
+
+def install_exception_hook(log_file: Path) -> None:
+    """Unexpected errors: traceback to the log, a readable message box to the user."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        from photocompare.core.errors import PhotoCompareError
+
+        if QApplication.instance() is None:
+            return
+        if isinstance(exc, PhotoCompareError):
+            text = str(exc)
+        else:
+            text = (
+                "PhotoCompare ran into a problem it did not expect and could not finish what "
+                "you asked. Your photos and records are safe.\n\n"
+                f"If it happens again, please send the log file to support:\n{log_file}"
+            )
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, text)
+        box.exec()
+
+    sys.excepthook = hook
+
+
+def open_library(location: str | None, store: str | None, demo: bool, settings):
+    """The demo library (created on first use), the given one, or the one in settings."""
+    from photocompare.library.db import Library
+
+    if demo:
+        from photocompare.demo import create_demo_library, default_demo_dir
+
+        target = Path(location) if location else default_demo_dir()
+        create_demo_library(target)
+        return Library.open(target, store)
+    if location is None and not os.environ.get("PHOTOCOMPARE_LIBRARY") and settings.has_library_location():
+        location = settings.library_location()
+    return Library.open(location, store)
+
+
+def run_gui(library: str | None = None, store: str | None = None, demo: bool = False, review: str | None = None) -> int:
+    quiet.drop_cv2_qt_environment()
+    log_file = setup_logging()
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(APP_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    icon = icon_path()
+    if icon is not None:
+        qicon = QIcon()
+        for size_png in sorted(icon.parent.glob("photocompare-*.png")):  # every size H made
+            qicon.addFile(str(size_png))
+        if qicon.isNull():
+            qicon = QIcon(str(icon))
+        app.setWindowIcon(qicon)
+    install_exception_hook(log_file)
+    log.info("PhotoCompare %s starting (demo=%s, review=%s)", __version__, demo, bool(review))
+
+    from photocompare.core.errors import PhotoCompareError
+    from photocompare.ui.main_window import MainWindow, ReviewWindow
+    from photocompare.ui.settings_store import SettingsStore
+
+    settings = SettingsStore()
+    try:
+        lib = open_library(library, store, demo, settings)
+    except PhotoCompareError as exc:
+        QMessageBox.critical(None, APP_NAME, f"The library could not be opened.\n\n{exc}")
+        return 2
+    window = MainWindow(lib, settings)
+    if review:
+        if ReviewWindow is None:
+            QMessageBox.critical(None, APP_NAME, "Review mode is not available in this build.")
+            return 2
+        if not window.select_patient_by_external_id(review):
+            QMessageBox.critical(None, APP_NAME, f"There is no patient with the ID {review}.")
+            return 2
+        review_window = window.open_review_mode()
+        if review_window is None:
+            return 2
+        # kiosk: only the review window; the app ends when the patient view is left
+        if hasattr(review_window, "left"):
+            review_window.left.connect(window.show)
+        review_window.showFullScreen() if os.environ.get("PHOTOCOMPARE_KIOSK") else review_window.show()
+    else:
+        window.show()
+        if demo:
+            window.select_patient_by_external_id("DEMO-001")
+    exit_after = os.environ.get("PHOTOCOMPARE_EXIT_AFTER_MS")  # smoke tests of the real start
+    if exit_after:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(exit_after), app.quit)
+    code = app.exec()
+    window.shutdown()
+    lib.close()
+    log.info("PhotoCompare closed (exit %s)", code)
+    return int(code)

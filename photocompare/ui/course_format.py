@@ -1,0 +1,151 @@
+"""Reading and formatting the figures of a `CourseReport` for display (no arithmetic on them).
+
+The core (`photocompare.core.course`) computes every figure; the migraine widgets only pick the
+periods to show and turn numbers into text. The accessors accept a `PeriodFigures` dataclass or
+the dict of its JSON form, so a widget can be fed either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+def field(obj: Any, name: str, default: Any = None) -> Any:
+    """Attribute or dict item `name` of a period/flags object (dataclass or JSON dict)."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def as_date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def periods_of(report: Any) -> list[Any]:
+    return list(field(report, "periods", []) or [])
+
+
+def is_main_period(period: Any) -> bool:
+    """Baseline and treatment cycles; not the overlapping "4 weeks before treatment N" windows."""
+    kind = field(period, "kind")
+    if kind is not None:
+        return str(kind) in ("baseline", "cycle")
+    label = str(field(period, "label", "")).lower()
+    return label == "baseline" or label.startswith("cycle")
+
+
+def main_periods(report: Any) -> list[Any]:
+    return [p for p in periods_of(report) if is_main_period(p)]
+
+
+def baseline_of(report: Any) -> Any | None:
+    for p in periods_of(report):
+        if str(field(p, "label", "")).lower() == "baseline":
+            return p
+    return None
+
+
+def period_containing(report: Any, day: dt.date | dt.datetime | None) -> Any | None:
+    """The main period (baseline or cycle) whose start..end holds `day` (the core's periods)."""
+    day = as_date(day)
+    if day is None:
+        return None
+    for p in main_periods(report):
+        start, end = as_date(field(p, "start")), as_date(field(p, "end"))
+        if start is not None and end is not None and start <= day <= end:
+            return p
+    return None
+
+
+def treatment_dates(report: Any) -> list[dt.date]:
+    """Treatment dates are the starts of the cycles (cycle N begins on treatment N)."""
+    out = []
+    for p in main_periods(report):
+        if str(field(p, "label", "")).lower().startswith("cycle"):
+            start = as_date(field(p, "start"))
+            if start is not None:
+                out.append(start)
+    return out
+
+
+def fmt_num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    text = f"{v:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def fmt_pct(value: Any) -> str:
+    """A change in % with its sign ("−60 %", "+5 %"); None → "–"."""
+    if value is None:
+        return "–"
+    v = float(value)
+    if abs(v) < 0.05:
+        return "0 %"
+    sign = "−" if v < 0 else "+"
+    return f"{sign}{fmt_num(abs(v), 0 if abs(v) >= 10 else 1)} %"
+
+
+def fmt_date(value: Any) -> str:
+    d = as_date(value)
+    return d.isoformat() if d else "–"
+
+
+def coverage_warning(period: Any, warn_below: float = 0.80) -> str | None:
+    """A short warning text when the core's coverage figure is below the threshold."""
+    cov = field(period, "coverage")
+    if cov is None:
+        return None
+    warn = field(period, "coverage_warning")
+    if warn is None:
+        warn = float(cov) < warn_below
+    if not warn:
+        return None
+    return f"only {fmt_num(float(cov) * 100, 0)} % of days recorded"
+
+
+def flags_lines(flags: Any) -> list[str]:
+    """The clinical flags as information lines (never a decision), in the core's words.
+
+    The core writes the chronic-migraine, coverage, stopping-rule and episodic findings into
+    ``notes``; the per-class medication-overuse findings carry their own messages.
+    """
+    if flags is None:
+        return []
+    lines = [_flag_text(item) for item in field(flags, "medication_overuse") or []]
+    lines += [_flag_text(note) for note in field(flags, "notes") or []]
+    return lines
+
+
+def _flag_text(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        for key in ("message", "text", "note", "description"):
+            if key in item:
+                return str(item[key])
+        return ", ".join(f"{k}: {v}" for k, v in item.items())
+    for key in ("message", "text", "note"):
+        if hasattr(item, key):
+            return str(getattr(item, key))
+    return str(item)

@@ -1,0 +1,157 @@
+"""Import progress and report: a progress bar with Cancel, then what was imported, what was a
+duplicate and what was rejected — each rejected file with its reason.
+
+The dialog is not modal: the import runs on a worker thread and the main window stays usable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QProgressBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def _name(item: Any) -> str:
+    """A readable name for one entry of ImportSummary.imported / .duplicates."""
+    if isinstance(item, (str, Path)):
+        return Path(item).name
+    if isinstance(item, tuple) and item:
+        head = _name(item[0])
+        rest = " ".join(str(x) for x in item[1:] if x not in (None, ""))
+        return f"{head} — {rest}" if rest else head
+    for attr in ("path", "original_name", "name"):
+        value = getattr(item, attr, None)
+        if value:
+            text = Path(str(value)).name
+            why = getattr(item, "reason", None) or getattr(item, "message", None)
+            return f"{text} — {why}" if why else text
+    return str(item)
+
+
+def _entries(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, int):
+        return [f"{value} file(s)"] if value else []
+    return list(value)
+
+
+class ImportDialog(QDialog):
+    cancel_requested = Signal()
+
+    def __init__(self, patient_label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Import photos — {patient_label}")
+        self.setModal(False)
+        self.resize(560, 420)
+        self.status = QLabel("Preparing…")
+        self.status.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.report = QTreeWidget()
+        self.report.setHeaderLabels(["File", "Result"])
+        self.report.setColumnWidth(0, 260)
+        self.report.setRootIsDecorated(True)
+        self.report.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self._cancel_or_close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(self.buttons)
+        self.finished_import = False
+        self.counts: dict[str, int] = {}
+
+    def set_progress(self, done: int, total: int, message: str = "") -> None:
+        if total > 0:
+            self.bar.setRange(0, total)
+            self.bar.setValue(done)
+        self.status.setText(f"Importing {done} of {total}…" + (f"  {message}" if message else ""))
+
+    def _cancel_or_close(self) -> None:
+        if self.finished_import:
+            self.accept()
+            return
+        self.status.setText("Cancelling… (the file being copied is finished first)")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setEnabled(False)
+        self.cancel_requested.emit()
+
+    def reject(self) -> None:  # Esc / window close
+        self._cancel_or_close()
+
+    def show_summary(self, summary: Any, cancelled: bool) -> None:
+        self.finished_import = True
+        imported = _entries(getattr(summary, "imported", None))
+        duplicates = _entries(getattr(summary, "duplicates", None))
+        rejected = _entries(getattr(summary, "rejected", None))
+        self.counts = {
+            "imported": len(imported),
+            "duplicates": len(duplicates),
+            "rejected": len(rejected),
+        }
+        head = "Import cancelled." if cancelled else "Import finished."
+        self.status.setText(
+            f"{head} {len(imported)} imported, {len(duplicates)} duplicate(s), "
+            f"{len(rejected)} rejected."
+        )
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.report.clear()
+        for title, items, result in (
+            ("Rejected", rejected, None),
+            ("Imported", imported, "imported"),
+            ("Duplicates", duplicates, "already in the library"),
+        ):
+            group = QTreeWidgetItem([f"{title} ({len(items)})", ""])
+            group.setFirstColumnSpanned(True)
+            self.report.addTopLevelItem(group)
+            for item in items:
+                if result is None:  # rejected: (path, reason)
+                    path, reason = (item[0], item[1]) if isinstance(item, tuple) else (item, "")
+                    child = QTreeWidgetItem([Path(str(path)).name, str(reason)])
+                    child.setToolTip(0, str(path))
+                    child.setToolTip(1, str(reason))
+                else:
+                    child = QTreeWidgetItem([_name(item), result])
+                group.addChild(child)
+            group.setExpanded(title == "Rejected" or len(items) <= 50)
+        self.report.show()
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.clear()
+        del close
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close).setFocus(
+            Qt.FocusReason.OtherFocusReason
+        )
+        self.buttons.rejected.disconnect()
+        self.buttons.rejected.connect(self.accept)
+
+    def show_error(self, message: str) -> None:
+        self.finished_import = True
+        self.status.setText(f"Import stopped: {message}")
+        self.bar.setRange(0, 1)
+        self.buttons.clear()
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.disconnect()
+        self.buttons.rejected.connect(self.accept)
+
+    def rejected_rows(self) -> list[tuple[str, str]]:
+        """(file name, reason) of each rejected file as shown (tests read this)."""
+        out = []
+        for i in range(self.report.topLevelItemCount()):
+            group = self.report.topLevelItem(i)
+            if group.text(0).startswith("Rejected"):
+                for j in range(group.childCount()):
+                    out.append((group.child(j).text(0), group.child(j).text(1)))
+        return out

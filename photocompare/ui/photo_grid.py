@@ -1,0 +1,153 @@
+"""Thumbnail grid of a patient's photos: a list model plus an icon-mode QListView.
+
+Smooth with thousands of photos: uniform item sizes, batched layout, and thumbnails asked for
+only when a cell is painted (`ThumbnailLoader` decodes them off the GUI thread).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+
+from photocompare.ui.library_access import PhotoRow
+from photocompare.ui.thumbnail_loader import ThumbnailLoader
+
+PhotoRole = Qt.ItemDataRole.UserRole + 1
+PhotoIdRole = Qt.ItemDataRole.UserRole + 2
+
+
+def _placeholder(size: int, text_colour: str = "#888") -> QPixmap:
+    pm = QPixmap(size, size)
+    pm.fill(QColor("#2b2b2b"))
+    p = QPainter(pm)
+    p.setPen(QColor(text_colour))
+    p.drawText(pm.rect(), Qt.AlignmentFlag.AlignCenter, "…")
+    p.end()
+    return pm
+
+
+class PhotoGridModel(QAbstractListModel):
+    def __init__(self, loader: ThumbnailLoader, parent=None) -> None:
+        super().__init__(parent)
+        self._loader = loader
+        self._rows: list[PhotoRow] = []
+        self._row_of_key: dict[str, list[int]] = {}
+        self._placeholder = _placeholder(loader.size)
+        self._broken = _placeholder(loader.size, "#c44")
+        self.period_labels: dict[int, str] = {}
+        loader.ready.connect(self._thumbnail_ready)
+        loader.failed.connect(lambda key, _reason: self._thumbnail_ready(key))
+
+    def set_photos(self, rows: list[PhotoRow], period_labels: dict[int, str] | None = None) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.period_labels = dict(period_labels or {})
+        self._row_of_key = {}
+        for i, r in enumerate(self._rows):
+            self._row_of_key.setdefault(r.sha256, []).append(i)
+        self.endResetModel()
+
+    def update_photo(self, row: PhotoRow) -> None:
+        self.update_photos({row.id: row})
+
+    def update_photos(self, rows: dict[int, PhotoRow]) -> None:
+        """Replace changed rows (labels, note) and repaint only those cells."""
+        for i, r in enumerate(self._rows):
+            new = rows.get(r.id)
+            if new is not None:
+                self._rows[i] = new
+                idx = self.index(i)
+                self.dataChanged.emit(idx, idx)
+
+    def photos(self) -> list[PhotoRow]:
+        return list(self._rows)
+
+    def photo_at(self, row: int) -> PhotoRow:
+        return self._rows[row]
+
+    def row_of_photo(self, photo_id: int) -> int:
+        for i, r in enumerate(self._rows):
+            if r.id == photo_id:
+                return i
+        return -1
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        r = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            labels = " · ".join(x for x in (r.view_label, r.expression_label) if x)
+            return f"{r.date_text}\n{labels or 'unlabelled'}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            pm = self._loader.pixmap(r.sha256, r.path)
+            if pm is not None:
+                return pm
+            return self._broken if self._loader.failure(r.sha256) else self._placeholder
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [r.original_name, f"taken {r.date_text} ({r.date_source or 'unknown'})"]
+            period = self.period_labels.get(r.id)
+            if period:
+                lines.append(f"period: {period}")
+            if r.note:
+                lines.append(f"note: {r.note}")
+            failure = self._loader.failure(r.sha256)
+            if failure:
+                lines.append(f"thumbnail: {failure}")
+            return "\n".join(lines)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"Photo {r.original_name}, {r.date_text}"
+        if role == PhotoRole:
+            return r
+        if role == PhotoIdRole:
+            return r.id
+        return None
+
+    def _thumbnail_ready(self, key: str) -> None:
+        for i in self._row_of_key.get(key, ()):
+            idx = self.index(i)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+
+class PhotoGridView(QListView):
+    """Icon grid; Enter opens the compare view on the selection."""
+
+    activated_pair = Signal()
+
+    def __init__(self, model: PhotoGridModel, icon_px: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(200)
+        self.setIconSize(QSize(icon_px, icon_px))
+        self.setGridSize(QSize(icon_px + 24, icon_px + 44))
+        self.setSpacing(4)
+        self.setWordWrap(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAccessibleName("Photos")
+
+    def selected_photos(self) -> list[PhotoRow]:
+        rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())
+        m: PhotoGridModel = self.model()  # type: ignore[assignment]
+        return [m.photo_at(r) for r in rows]
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.activated_pair.emit()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,585 @@
+"""Patient review mode: one patient's own progress, for the patient to look at.
+
+Shows only that patient: a large before/after pair (aligned by the face core when it can,
+otherwise as taken), the plain-language summary of headache days, and the dates. There is no
+library navigation, no patient list, no search and no editing anywhere in this window, and no
+menu or shortcut that opens one. Leaving is an explicit action ("Leave review…"); when a PIN is
+set it must be entered (checked against a salted hash — the PIN itself is never stored). Esc,
+Alt+F4 and the window's close button do not leave while a PIN is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QKeySequence, QPainter
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photocompare.core.errors import LibraryError
+from photocompare.ui import library_access
+from photocompare.ui.course_format import (
+    as_date,
+    baseline_of,
+    field,
+    main_periods,
+    period_containing,
+)
+from photocompare.ui.workers import run_task
+
+log = logging.getLogger(__name__)
+
+PIN_ITERATIONS = 200_000
+
+
+# --- PIN hashing (format "pbkdf2_sha256$ITER$SALT_HEX$DIGEST_HEX") -----------------------------
+def hash_pin(pin: str, *, salt: bytes | None = None, iterations: int = PIN_ITERATIONS) -> str:
+    """A salted PBKDF2 hash of `pin`, self-describing so it can be stored as one string."""
+    salt = salt if salt is not None else os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, iterations)
+    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, pin_hash: str) -> bool:
+    """True when `pin` matches a hash made by `hash_pin` (constant-time comparison)."""
+    try:
+        scheme, iterations, salt_hex, digest_hex = pin_hash.split("$")
+        if scheme != "pbkdf2_sha256":
+            return False
+        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), bytes.fromhex(salt_hex), int(iterations))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+# --- what the window shows -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReviewPair:
+    label: str  # "Cycle 2"
+    before: library_access.PhotoRow
+    after: library_access.PhotoRow
+    before_period: Any | None
+    after_period: Any | None
+
+
+def summary_sentence(report: Any, after_period: Any | None) -> str:
+    """The plain-language headache-day summary for a period vs baseline (core's figures)."""
+    try:  # the course core's own wording, when it offers one
+        from photocompare.core import course as course_core
+
+        helper = getattr(course_core, "plain_summary", None) or getattr(
+            course_core, "summary_sentence", None
+        )
+        if helper is not None and report is not None:
+            text = helper(report, field(after_period, "label")) if after_period is not None else helper(report)
+            if text:
+                return str(text)
+    except Exception:  # noqa: BLE001 - fall back to our own wording of the same figures
+        log.debug("course summary helper unavailable", exc_info=True)
+    base = baseline_of(report)
+    if base is None or after_period is None or after_period is base:
+        return ""
+    before = field(base, "headache_days_per_28")
+    after = field(after_period, "headache_days_per_28")
+    change = field(after_period, "headache_change_pct")
+    if before is None or after is None:
+        return ""
+    text = f"Headache days went from {_days(before)} to {_days(after)} per 28 days"
+    if change is None:
+        return text + "."
+    change = float(change)
+    if change <= -0.5:
+        return text + f" — {abs(change):.0f} % fewer."
+    if change >= 0.5:
+        return text + f" — {change:.0f} % more."
+    return text + " — about the same."
+
+
+def _days(value: Any) -> str:
+    v = float(value)
+    return f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
+
+
+def migraine_sentence(report: Any, after_period: Any | None) -> str:
+    base = baseline_of(report)
+    if base is None or after_period is None or after_period is base:
+        return ""
+    before = field(base, "migraine_days_per_28")
+    after = field(after_period, "migraine_days_per_28")
+    if before is None or after is None:
+        return ""
+    return f"Migraine days: {_days(before)} → {_days(after)} per 28 days."
+
+
+def choose_pairs(photos: list[library_access.PhotoRow], report: Any | None) -> list[ReviewPair]:
+    """One pair per treatment cycle that has a photo: a baseline photo vs that cycle's photo.
+
+    Prefers the same view and expression as the baseline photo (the frontal neutral one when
+    there is one). Without course periods: the first vs the last photo.
+    """
+    dated = [p for p in photos if p.taken_at is not None]
+    if len(dated) < 2:
+        return []
+    periods = main_periods(report) if report is not None else []
+    if not periods:
+        return [ReviewPair("Latest", dated[0], dated[-1], None, None)]
+
+    def period_of(photo: library_access.PhotoRow) -> Any | None:
+        return period_containing(report, photo.taken_date)
+
+    baseline = baseline_of(report)
+    base_photos = [p for p in dated if period_of(p) is baseline] if baseline is not None else []
+    first_start = as_date(field(periods[0], "start"))
+    if not base_photos and first_start is not None:  # photos taken before any diary period
+        base_photos = [p for p in dated if p.taken_date and p.taken_date < first_start]
+    if not base_photos:
+        base_photos = dated[:1]
+
+    def rank(p: library_access.PhotoRow) -> tuple[int, int]:
+        return (
+            0 if (p.view_label or "frontal") == "frontal" else 1,
+            0 if (p.expression_label or "neutral") == "neutral" else 1,
+        )
+
+    before = sorted(base_photos, key=rank)[0]
+    pairs = []
+    for period in periods:
+        if period is baseline:
+            continue
+        in_period = [p for p in dated if period_of(p) is period and p.id != before.id]
+        if not in_period:
+            continue
+        same = [
+            p
+            for p in in_period
+            if p.view_label == before.view_label and p.expression_label == before.expression_label
+        ]
+        after = (same or in_period)[-1]
+        label = str(field(period, "label", "")).capitalize()
+        pairs.append(ReviewPair(label, before, after, period_of(before), period))
+    return pairs
+
+
+# --- widgets ------------------------------------------------------------------------------------
+class PictureView(QWidget):
+    """A photo scaled to fit, centred, with a caption band under it."""
+
+    def __init__(self, caption: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: QImage | None = None
+        self._caption = caption
+        self._badge = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(200, 200)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(600, 700)
+
+    def set_image(self, image: QImage | None, caption: str, badge: str = "") -> None:
+        self._image = image
+        self._caption = caption
+        self._badge = badge
+        self.setAccessibleName(caption)
+        self.update()
+
+    def image(self) -> QImage | None:
+        return self._image
+
+    def caption(self) -> str:
+        return self._caption
+
+    def paintEvent(self, _event) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        p.fillRect(self.rect(), QColor("#111"))
+        fm_h = self.fontMetrics().height()
+        cap_h = int(fm_h * 2.2)
+        area = QRectF(0, 0, self.width(), self.height() - cap_h)
+        if self._image is not None and not self._image.isNull():
+            iw, ih = self._image.width(), self._image.height()
+            s = min(area.width() / iw, area.height() / ih)
+            target = QRectF(0, 0, iw * s, ih * s)
+            target.moveCenter(area.center())
+            p.drawImage(target, self._image)
+        else:
+            p.setPen(QColor("#bbb"))
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "No photo")
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        p.setFont(font)
+        p.setPen(QColor("white"))
+        p.drawText(
+            QRectF(0, self.height() - cap_h, self.width(), cap_h),
+            Qt.AlignmentFlag.AlignCenter,
+            self._caption,
+        )
+        if self._badge:
+            f2 = QFont(self.font())
+            p.setFont(f2)
+            p.setPen(QColor("#ddd"))
+            p.drawText(QRectF(8, 6, self.width() - 16, fm_h + 4), Qt.AlignmentFlag.AlignRight, self._badge)
+        p.end()
+
+
+class PinDialog(QDialog):
+    """Asks for the review-mode PIN (masked input)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Leave review mode")
+        self.setModal(True)
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setAccessibleName("PIN")
+        self.message = QLabel("Enter the PIN to leave review mode.")
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.message)
+        layout.addWidget(self.pin_edit)
+        layout.addWidget(buttons)
+
+    def pin(self) -> str:
+        return self.pin_edit.text()
+
+
+class _EscapeFilter(QObject):
+    """Swallows Esc for the review window and its children (Esc must not leave)."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            if event.key() == Qt.Key.Key_Escape and not isinstance(obj, QDialog):
+                event.accept()
+                return True
+        return False
+
+
+class ReviewWindow(QWidget):
+    """Full-screen-capable window showing one patient's own before/after and headache days.
+
+    `pin_hash` is a `hash_pin` string; alternatively `pin_check` (e.g. the settings store's
+    `check_review_pin`) verifies a PIN. With neither, leaving needs only the explicit button.
+    """
+
+    left = Signal()  # emitted once the user has left review mode
+
+    def __init__(
+        self,
+        library: Any,
+        patient_id: int | str,
+        pin_hash: str | None = None,
+        *,
+        pin_check: Callable[[str], bool] | None = None,
+        settings_store: Any | None = None,
+        align: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self._library = library
+        self._pin_hash = pin_hash
+        self._pin_check = pin_check
+        if pin_check is None and pin_hash is None and settings_store is not None:
+            if settings_store.has_review_pin():
+                self._pin_check = settings_store.check_review_pin
+        self._allow_close = False
+        self._align = align
+        self._tasks: list[Any] = []
+        self._aligned: dict[int, QImage] = {}  # pair index -> aligned "after" picture
+        self._pin_dialog_factory: Callable[[QWidget], PinDialog] = PinDialog
+
+        self.patient = _resolve_patient(library, patient_id)
+        self.setWindowTitle(f"PhotoCompare — review: {self.patient.label}")
+        self.report = library_access.load_course_report(library, self.patient.id)
+        photos = library_access.list_photos(library, self.patient.id)
+        self.pairs = choose_pairs(photos, self.report)
+
+        # header
+        self.name_label = QLabel(self.patient.display_name or self.patient.external_id)
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * 1.8)
+        f.setBold(True)
+        self.name_label.setFont(f)
+        self.leave_button = QPushButton("Leave review…")
+        self.leave_button.setAutoDefault(False)
+        self.leave_button.clicked.connect(self.request_leave)
+        self.fullscreen_button = QPushButton("Full screen")
+        self.fullscreen_button.setCheckable(True)
+        self.fullscreen_button.toggled.connect(self._set_fullscreen)
+        header = QHBoxLayout()
+        header.addWidget(self.name_label)
+        header.addStretch(1)
+        header.addWidget(self.fullscreen_button)
+        header.addWidget(self.leave_button)
+
+        # pictures
+        self.before_view = PictureView("Before")
+        self.after_view = PictureView("After")
+        pictures = QHBoxLayout()
+        pictures.setSpacing(8)
+        pictures.addWidget(self.before_view, 1)
+        pictures.addWidget(self.after_view, 1)
+
+        # summary
+        self.summary_label = QLabel()
+        sf = QFont(self.font())
+        sf.setPointSizeF(sf.pointSizeF() * 1.7)
+        self.summary_label.setFont(sf)
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_label = QLabel()
+        df = QFont(self.font())
+        df.setPointSizeF(df.pointSizeF() * 1.2)
+        self.detail_label.setFont(df)
+        self.detail_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail_label.setWordWrap(True)
+
+        # cycle choice (this patient's own cycles only)
+        self.cycle_buttons = QButtonGroup(self)
+        self.cycle_buttons.setExclusive(True)
+        cycles = QHBoxLayout()
+        cycles.addStretch(1)
+        for i, pair in enumerate(self.pairs):
+            b = QPushButton(pair.label)
+            b.setCheckable(True)
+            b.setAutoDefault(False)
+            self.cycle_buttons.addButton(b, i)
+            cycles.addWidget(b)
+        cycles.addStretch(1)
+        self.cycle_buttons.idClicked.connect(self.show_pair)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(pictures, 1)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.detail_label)
+        if len(self.pairs) > 1:
+            layout.addLayout(cycles)
+        self.setStyleSheet(
+            "ReviewWindow { background: #1b1b1b; } QLabel { color: #f2f2f2; }"
+            "QPushButton { padding: 6px 14px; }"
+            "QPushButton:checked { background: #2f6fb7; color: white; font-weight: bold; }"
+        )
+
+        self._escape_filter = _EscapeFilter(self)
+        self.installEventFilter(self._escape_filter)
+        for child in self.findChildren(QWidget):
+            child.installEventFilter(self._escape_filter)
+        self.resize(1280, 860)
+        if self.pairs:
+            self.show_pair(len(self.pairs) - 1)
+        else:
+            self._show_summary_only()
+
+    # public -----------------------------------------------------------------------------
+    @property
+    def pin_required(self) -> bool:
+        return bool(self._pin_hash) or self._pin_check is not None
+
+    def check_pin(self, pin: str) -> bool:
+        if self._pin_hash:
+            return verify_pin(pin, self._pin_hash)
+        if self._pin_check is not None:
+            return bool(self._pin_check(pin))
+        return True
+
+    def show_kiosk(self) -> None:
+        """Show full screen (waiting-room kiosk)."""
+        self.fullscreen_button.setChecked(True)
+        self.showFullScreen()
+
+    def request_leave(self) -> bool:
+        """The explicit way out: asks for the PIN when one is set; True when left."""
+        if self.pin_required:
+            dialog = self._pin_dialog_factory(self)
+            while True:
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    return False
+                if self.check_pin(dialog.pin()):
+                    break
+                dialog.message.setText("Wrong PIN. Try again, or Cancel to stay.")
+                dialog.pin_edit.clear()
+        self._allow_close = True
+        self.left.emit()
+        self.close()
+        return True
+
+    def leave_with_pin(self, pin: str) -> bool:
+        """Leave if `pin` is right (or none is set); otherwise stay. True when left."""
+        if self.pin_required and not self.check_pin(pin):
+            return False
+        self._allow_close = True
+        self.left.emit()
+        self.close()
+        return True
+
+    def show_pair(self, index: int) -> None:
+        if not (0 <= index < len(self.pairs)):
+            return
+        pair = self.pairs[index]
+        button = self.cycle_buttons.button(index)
+        if button is not None:
+            button.setChecked(True)
+        self.current_pair = pair
+        before_img = _load_qimage(pair.before.path)
+        after_img = _load_qimage(pair.after.path)
+        self.before_view.set_image(before_img, _caption("Before", pair.before, pair.before_period))
+        after_caption = _caption("After", pair.after, pair.after_period)
+        if index in self._aligned:
+            self.after_view.set_image(self._aligned[index], after_caption, "aligned to before")
+        else:
+            self.after_view.set_image(after_img, after_caption, "as taken")
+        self.summary_label.setText(summary_sentence(self.report, pair.after_period))
+        self.detail_label.setText(self._detail_text(pair.after_period))
+        if self._align and index not in self._aligned:
+            self._start_alignment(index, pair)
+
+    # internals --------------------------------------------------------------------------
+    def _show_summary_only(self) -> None:
+        self.current_pair = None
+        periods = main_periods(self.report) if self.report is not None else []
+        latest = periods[-1] if len(periods) > 1 else None
+        self.before_view.set_image(None, "Before")
+        self.after_view.set_image(None, "After")
+        self.summary_label.setText(summary_sentence(self.report, latest) or "No comparison yet.")
+        self.detail_label.setText(self._detail_text(latest))
+
+    def _detail_text(self, period: Any | None) -> str:
+        parts = [migraine_sentence(self.report, period)]
+        base = baseline_of(self.report)
+        if base is not None and period is not None and period is not base:
+            parts.append(
+                f"Before treatment: {_long_date(field(base, 'start'))} – {_long_date(field(base, 'end'))}; "
+                f"{field(period, 'label', '')}: {_long_date(field(period, 'start'))} – "
+                f"{_long_date(field(period, 'end'))}."
+            )
+        return "  ".join(p for p in parts if p)
+
+    def _start_alignment(self, index: int, pair: ReviewPair) -> None:
+        try:
+            from photocompare.core import align as align_core
+            from photocompare.core import pairing
+            from photocompare.core.face import FaceAnalyzer
+            from photocompare.core.images import load_rgb
+        except ImportError:
+            return  # the face core is not available: stay with the photos as taken
+
+        def work(ctx) -> Any:
+            with FaceAnalyzer() as analyzer:
+                result = pairing.compare_photos(pair.before.path, pair.after.path, analyzer)
+            if result.alignment is None:
+                return None
+            before = load_rgb(pair.before.path, max_side=1600)
+            after = load_rgb(pair.after.path)
+            warped = align_core.warp_to_before(after.rgb, result.alignment, (before.full_height, before.full_width, 3))
+            return warped
+
+        def done(warped: Any) -> None:
+            if warped is None:
+                return
+            try:
+                image = _qimage_from_rgb(warped)
+                self._aligned[index] = image
+                if getattr(self, "current_pair", None) is pair:
+                    self.after_view.set_image(image, self.after_view.caption(), "aligned to before")
+            except RuntimeError:  # the window was closed while the alignment ran
+                pass
+
+        self._tasks.append(run_task(work, done, lambda exc: log.info("review: no alignment: %s", exc)))
+
+    def _set_fullscreen(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    # the ways out ----------------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Escape:
+            event.accept()  # Esc never leaves review mode
+            return
+        if event.matches(QKeySequence.StandardKey.FullScreen) or event.key() == Qt.Key.Key_F11:
+            self.fullscreen_button.toggle()
+            return
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right) and self.pairs:
+            current = self.cycle_buttons.checkedId()
+            step = -1 if event.key() == Qt.Key.Key_Left else 1
+            self.show_pair(max(0, min(len(self.pairs) - 1, current + step)))
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self._allow_close or not self.pin_required:
+            if not self._allow_close:
+                self.left.emit()
+                self._allow_close = True
+            event.accept()
+        else:
+            event.ignore()
+
+
+def _resolve_patient(library: Any, patient_id: int | str) -> library_access.PatientRow:
+    row = None
+    if isinstance(patient_id, int) or (isinstance(patient_id, str) and patient_id.isdigit()):
+        row = library_access.get_patient(library, int(patient_id))
+    if row is None and isinstance(patient_id, str):
+        row = library_access.find_patient(library, patient_id)
+    if row is None:
+        raise LibraryError(f"No patient with the ID {patient_id} in this library.")
+    return row
+
+
+def _caption(word: str, photo: library_access.PhotoRow, period: Any | None) -> str:
+    when = _long_date(photo.taken_at)
+    label = field(period, "label") if period is not None else None
+    if label == "baseline":
+        label = "before treatment"
+    return f"{word} — {when}" + (f" ({label})" if label else "")
+
+
+def _long_date(value: Any) -> str:
+    d = as_date(value)
+    return f"{d.day} {d.strftime('%B %Y')}" if isinstance(d, dt.date) else "–"
+
+
+def _load_qimage(path: str) -> QImage | None:
+    """The photo with its EXIF orientation applied, reduced for the screen (the core's loader)."""
+    try:
+        from photocompare.core.images import load_rgb
+
+        loaded = load_rgb(path, max_side=2000)
+        return _qimage_from_rgb(loaded.rgb)
+    except Exception as exc:  # noqa: BLE001 - an unreadable photo shows as "No photo"
+        log.info("review: cannot show %s: %s", path, exc)
+        image = QImage(path)
+        return None if image.isNull() else image
+
+
+def _qimage_from_rgb(rgb: Any) -> QImage:
+    import numpy as np
+
+    arr = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
+    h, w = arr.shape[:2]
+    return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+

@@ -1,0 +1,224 @@
+"""Settings dialog: library location, check thresholds, sheet defaults, review-mode PIN."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from photocompare.settings import CheckThresholds
+from photocompare.ui.settings_store import PAPER_SIZES, SettingsStore, SheetDefaults
+
+# Labels a clinician reads; keys are CheckThresholds field names.
+THRESHOLD_LABELS = {
+    "yaw_warn_deg": ("Head turn (yaw): warn above", "°"),
+    "yaw_fail_deg": ("Head turn (yaw): fail above", "°"),
+    "pitch_warn_deg": ("Head tilt up/down (pitch): warn above", "°"),
+    "pitch_fail_deg": ("Head tilt up/down (pitch): fail above", "°"),
+    "roll_fail_deg": ("Head tilt sideways (roll): fail above", "°"),
+    "exposure_warn_ev": ("Exposure difference: warn above", " EV"),
+    "exposure_fail_ev": ("Exposure difference: fail above", " EV"),
+    "scale_warn_low": ("Face size ratio: warn below", ""),
+    "scale_warn_high": ("Face size ratio: warn above", ""),
+    "scale_fail_low": ("Face size ratio: fail below", ""),
+    "scale_fail_high": ("Face size ratio: fail above", ""),
+    "offset_warn_iod": ("Face position shift: warn above", " × IOD"),
+    "offset_fail_iod": ("Face position shift: fail above", " × IOD"),
+    "balance_warn_ev": ("Left/right lighting balance: warn above", " EV"),
+    "balance_fail_ev": ("Left/right lighting balance: fail above", " EV"),
+    "direction_warn_deg": ("Light direction: warn above", "°"),
+    "direction_fail_deg": ("Light direction: fail above", "°"),
+    "direction_min_gradient_ev_per_iod": ("Light direction counts from a gradient of", " EV/IOD"),
+    "color_warn": ("Skin colour difference: warn above", ""),
+    "color_fail": ("Skin colour difference: fail above", ""),
+    "sharpness_warn_ratio": ("Sharpness ratio: warn below", ""),
+    "sharpness_fail_ratio": ("Sharpness ratio: fail below", ""),
+    "mouth_open_warn_iod": ("Mouth opening: warn above", " × IOD"),
+    "mouth_open_fail_iod": ("Mouth opening: fail above", " × IOD"),
+    "smile_width_warn_iod": ("Smile width: warn above", " × IOD"),
+    "smile_width_fail_iod": ("Smile width: fail above", " × IOD"),
+    "eye_open_warn_iod": ("Eye opening: warn above", " × IOD"),
+    "brow_raise_warn_iod": ("Brow raise: warn above", " × IOD"),
+}
+UNIT_SUFFIXES = (("_deg", "°"), ("_ev", " EV"), ("_iod", " × IOD"))
+
+
+def threshold_label(name: str) -> tuple[str, str]:
+    """A readable label and unit for a CheckThresholds field (new fields get a generic one)."""
+    if name in THRESHOLD_LABELS:
+        return THRESHOLD_LABELS[name]
+    unit = ""
+    for suffix, u in UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            name, unit = name[: -len(suffix)], u
+            break
+    words = name.replace("_warn", ": warn at").replace("_fail", ": fail at").replace("_", " ")
+    return words[:1].upper() + words[1:], unit
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._store = store
+        tabs = QTabWidget()
+
+        # library
+        lib = QWidget()
+        lib_form = QFormLayout(lib)
+        self.library_edit = QLineEdit(store.library_location())
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_library)
+        row = QHBoxLayout()
+        row.addWidget(self.library_edit)
+        row.addWidget(browse)
+        lib_form.addRow("Library folder:", row)
+        lib_form.addRow(QLabel("A new library location takes effect when the app restarts."))
+        tabs.addTab(lib, "Library")
+
+        # thresholds
+        checks_inner = QWidget()
+        checks_form = QFormLayout(checks_inner)
+        self.threshold_spins: dict[str, QDoubleSpinBox] = {}
+        current = store.thresholds()
+        for f in fields(CheckThresholds):
+            label, suffix = threshold_label(f.name)
+            spin = QDoubleSpinBox()
+            spin.setDecimals(3 if float(getattr(current, f.name)) < 0.1 else 2)
+            spin.setRange(0.0, 180.0)
+            spin.setSingleStep(0.05 if "scale" in f.name or "ev" in f.name else 0.5)
+            spin.setSuffix(suffix)
+            spin.setValue(float(getattr(current, f.name)))
+            spin.setObjectName(f"threshold_{f.name}")
+            self.threshold_spins[f.name] = spin
+            checks_form.addRow(label + ":", spin)
+        reset = QPushButton("Restore defaults")
+        reset.clicked.connect(self._reset_thresholds)
+        checks_form.addRow(reset)
+        checks = QScrollArea()
+        checks.setWidget(checks_inner)
+        checks.setWidgetResizable(True)
+        tabs.addTab(checks, "Checks")
+
+        # sheet
+        sheet = QWidget()
+        sheet_form = QFormLayout(sheet)
+        defaults = store.sheet_defaults()
+        self.clinic_edit = QLineEdit(defaults.clinic_name)
+        self.clinician_edit = QLineEdit(defaults.clinician_name)
+        self.paper_combo = QComboBox()
+        self.paper_combo.addItems(PAPER_SIZES)
+        self.paper_combo.setCurrentText(defaults.paper)
+        sheet_form.addRow("Clinic name:", self.clinic_edit)
+        sheet_form.addRow("Clinician:", self.clinician_edit)
+        sheet_form.addRow("Paper:", self.paper_combo)
+        tabs.addTab(sheet, "Sheets")
+
+        # review mode
+        review = QWidget()
+        review_form = QFormLayout(review)
+        self.pin_state = QLabel()
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setPlaceholderText("new PIN (4–12 digits); empty keeps the current one")
+        self.pin_repeat = QLineEdit()
+        self.pin_repeat.setEchoMode(QLineEdit.EchoMode.Password)
+        self.clear_pin_button = QPushButton("Remove PIN")
+        self.clear_pin_button.clicked.connect(self._clear_pin)
+        review_form.addRow("Current:", self.pin_state)
+        review_form.addRow("New PIN:", self.pin_edit)
+        review_form.addRow("Repeat:", self.pin_repeat)
+        review_form.addRow(self.clear_pin_button)
+        review_form.addRow(
+            QLabel("Leaving patient review mode asks for this PIN. Only a salted hash is stored.")
+        )
+        self._update_pin_state()
+        tabs.addTab(review, "Review mode")
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        self.resize(560, 520)
+        layout.addWidget(buttons)
+
+    def _browse_library(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Library folder", self.library_edit.text())
+        if path:
+            self.library_edit.setText(path)
+
+    def _reset_thresholds(self) -> None:
+        default = CheckThresholds()
+        for name, spin in self.threshold_spins.items():
+            spin.setValue(float(getattr(default, name)))
+
+    def _clear_pin(self) -> None:
+        self._store.set_review_pin(None)
+        self._update_pin_state()
+
+    def _update_pin_state(self) -> None:
+        self.pin_state.setText("a PIN is set" if self._store.has_review_pin() else "no PIN")
+        self.clear_pin_button.setEnabled(self._store.has_review_pin())
+
+    def thresholds(self) -> CheckThresholds:
+        return CheckThresholds(**{n: s.value() for n, s in self.threshold_spins.items()})
+
+    def validation_error(self) -> str | None:
+        t = self.thresholds()
+        if t.yaw_warn_deg > t.yaw_fail_deg or t.pitch_warn_deg > t.pitch_fail_deg:
+            return "A warning limit must not be above its failure limit."
+        if t.exposure_warn_ev > t.exposure_fail_ev:
+            return "The exposure warning limit must not be above its failure limit."
+        if not (t.scale_fail_low <= t.scale_warn_low <= 1.0 <= t.scale_warn_high <= t.scale_fail_high):
+            return "Face size limits must satisfy: fail low ≤ warn low ≤ 1 ≤ warn high ≤ fail high."
+        pin = self.pin_edit.text()
+        if pin:
+            if pin != self.pin_repeat.text():
+                return "The two PIN entries differ."
+            if not (pin.isdigit() and 4 <= len(pin) <= 12):
+                return "The PIN must be 4 to 12 digits."
+        return None
+
+    def accept(self) -> None:
+        problem = self.validation_error()
+        if problem:
+            QMessageBox.warning(self, "Settings", problem)
+            return
+        self.apply()
+        super().accept()
+
+    def apply(self) -> None:
+        store = self._store
+        location = self.library_edit.text().strip()
+        if location:
+            store.set_library_location(location)
+        store.set_thresholds(self.thresholds())
+        store.set_sheet_defaults(
+            SheetDefaults(
+                clinic_name=self.clinic_edit.text().strip(),
+                clinician_name=self.clinician_edit.text().strip(),
+                paper=self.paper_combo.currentText(),
+            )
+        )
+        if self.pin_edit.text():
+            store.set_review_pin(self.pin_edit.text())
+        store.sync()

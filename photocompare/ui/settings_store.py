@@ -1,0 +1,157 @@
+"""The app's persisted preferences on QSettings, mapped to the typed `photocompare.settings`.
+
+The core never sees QSettings: it receives plain frozen dataclasses (`CheckThresholds`, ...)
+built here. Tests inject a store backed by an INI file in a temporary directory so they never
+touch the user's real preferences.
+
+The review-mode PIN is stored as a salted PBKDF2 hash, never as the PIN itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from photocompare import APP_NAME
+from photocompare.settings import CheckThresholds, Settings, default_library_dir
+
+_PIN_ITERATIONS = 200_000
+PAPER_SIZES = ("A4", "Letter")
+
+
+@dataclass(frozen=True)
+class SheetDefaults:
+    """What a comparison sheet carries unless the user changes it at export time."""
+
+    clinic_name: str = ""
+    clinician_name: str = ""
+    paper: str = "A4"
+
+
+class SettingsStore:
+    """Typed accessors over one QSettings object."""
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self._q = qsettings if qsettings is not None else QSettings(APP_NAME, APP_NAME)
+
+    @classmethod
+    def at_path(cls, ini_path: str | os.PathLike[str]) -> SettingsStore:
+        """A store kept in one INI file (tests, portable installs)."""
+        return cls(QSettings(os.fspath(ini_path), QSettings.Format.IniFormat))
+
+    @property
+    def qsettings(self) -> QSettings:
+        return self._q
+
+    def sync(self) -> None:
+        self._q.sync()
+
+    # --- library -----------------------------------------------------------------------
+    def library_location(self) -> str:
+        value = self._q.value("library/location", "", str)
+        return value or str(default_library_dir())
+
+    def set_library_location(self, location: str) -> None:
+        self._q.setValue("library/location", location)
+
+    def has_library_location(self) -> bool:
+        return bool(self._q.value("library/location", "", str))
+
+    # --- checks ------------------------------------------------------------------------
+    def thresholds(self) -> CheckThresholds:
+        base = CheckThresholds()
+        values = {}
+        for f in fields(CheckThresholds):
+            raw = self._q.value(f"checks/{f.name}", None)
+            if raw is None:
+                continue
+            try:
+                values[f.name] = float(raw)
+            except (TypeError, ValueError):
+                continue
+        return replace(base, **values)
+
+    def set_thresholds(self, thresholds: CheckThresholds) -> None:
+        default = CheckThresholds()
+        for f in fields(CheckThresholds):
+            value = getattr(thresholds, f.name)
+            if value == getattr(default, f.name):
+                self._q.remove(f"checks/{f.name}")
+            else:
+                self._q.setValue(f"checks/{f.name}", float(value))
+
+    # --- sheet -------------------------------------------------------------------------
+    def sheet_defaults(self) -> SheetDefaults:
+        paper = self._q.value("sheet/paper", "A4", str) or "A4"
+        return SheetDefaults(
+            clinic_name=self._q.value("sheet/clinic_name", "", str) or "",
+            clinician_name=self._q.value("sheet/clinician_name", "", str) or "",
+            paper=paper if paper in PAPER_SIZES else "A4",
+        )
+
+    def set_sheet_defaults(self, sheet: SheetDefaults) -> None:
+        self._q.setValue("sheet/clinic_name", sheet.clinic_name)
+        self._q.setValue("sheet/clinician_name", sheet.clinician_name)
+        self._q.setValue("sheet/paper", sheet.paper)
+
+    def settings(self) -> Settings:
+        """The typed settings the core receives."""
+        sheet = self.sheet_defaults()
+        return Settings(
+            checks=self.thresholds(),
+            clinic_name=sheet.clinic_name,
+            clinician_name=sheet.clinician_name,
+        )
+
+    # --- review-mode PIN ---------------------------------------------------------------
+    def has_review_pin(self) -> bool:
+        return bool(self._q.value("review/pin_hash", "", str))
+
+    def set_review_pin(self, pin: str | None) -> None:
+        """Store a salted hash of `pin`; None or "" removes the PIN."""
+        if not pin:
+            self._q.remove("review/pin_hash")
+            self._q.remove("review/pin_salt")
+            return
+        salt = os.urandom(16)
+        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, _PIN_ITERATIONS)
+        self._q.setValue("review/pin_salt", salt.hex())
+        self._q.setValue("review/pin_hash", digest.hex())
+
+    def check_review_pin(self, pin: str) -> bool:
+        """True when no PIN is set, or `pin` matches the stored hash."""
+        stored = self._q.value("review/pin_hash", "", str)
+        if not stored:
+            return True
+        try:
+            salt = bytes.fromhex(self._q.value("review/pin_salt", "", str))
+        except ValueError:
+            return False
+        digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, _PIN_ITERATIONS)
+        return hmac.compare_digest(digest.hex(), stored)
+
+    # --- window state ------------------------------------------------------------------
+    def window_geometry(self) -> QByteArray | None:
+        value = self._q.value("window/geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_window_geometry(self, geometry: QByteArray) -> None:
+        self._q.setValue("window/geometry", geometry)
+
+    def window_state(self) -> QByteArray | None:
+        value = self._q.value("window/state")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_window_state(self, state: QByteArray) -> None:
+        self._q.setValue("window/state", state)
+
+    def last_import_dir(self) -> str:
+        return self._q.value("import/last_dir", str(Path.home()), str) or str(Path.home())
+
+    def set_last_import_dir(self, path: str) -> None:
+        self._q.setValue("import/last_dir", path)

@@ -1,0 +1,126 @@
+"""Fixtures for the export tests: a real face pair with capture dates, its analysis, a course.
+
+The pair is made from scikit-image's public-domain astronaut portrait: BEFORE upscaled to a
+2400 x 3200 px photo; AFTER the same face rotated 4°, shifted and 0.6 EV darker, as a
+second visit would be. Both carry EXIF capture dates (and AFTER a camera serial number and
+GPS position, so de-identification has something to remove).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BEFORE_TAKEN = "2026:01:05 09:12:00"  # baseline
+AFTER_TAKEN = "2026:04:12 10:03:00"  # cycle 2
+BODY_SERIAL = "SN-4417-XYZ"
+
+
+def _exif(when: str, *, serial: str | None = None, gps: bool = False):
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "TestMake"
+    exif[0x0110] = "TestModel"
+    ifd = exif.get_ifd(0x8769)
+    ifd[0x9003] = when
+    ifd[0x829A] = 1 / 125  # exposure time
+    ifd[0x829D] = 4.0  # f-number
+    ifd[0x8827] = 200  # ISO
+    if serial:
+        ifd[0xA431] = serial  # BodySerialNumber
+    if gps:
+        gps_ifd = exif.get_ifd(0x8825)
+        gps_ifd[1] = "N"
+        gps_ifd[2] = (48.0, 51.0, 29.0)
+        gps_ifd[3] = "E"
+        gps_ifd[4] = (2.0, 17.0, 40.0)
+    return exif
+
+
+@pytest.fixture(scope="session")
+def face_pair(tmp_path_factory, astronaut_rgb) -> tuple[Path, Path]:
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("face_pair")
+    src = Image.fromarray(astronaut_rgb)
+    before = src.resize((3200, 3200), Image.Resampling.BICUBIC).crop((400, 0, 2800, 3200))
+    before_path = folder / "before.jpg"
+    before.save(before_path, quality=90, exif=_exif(BEFORE_TAKEN).tobytes())
+    after = src.rotate(
+        4, resample=Image.Resampling.BICUBIC, center=(256, 200), fillcolor=(120, 120, 120)
+    )
+    after = after.resize((3200, 3200), Image.Resampling.BICUBIC).crop((460, 40, 2860, 3240))
+    after = Image.fromarray(
+        (np.asarray(after, dtype=np.float32) * 0.66).clip(0, 255).astype(np.uint8)
+    )
+    after_path = folder / "after.jpg"
+    after.save(
+        after_path, quality=90, exif=_exif(AFTER_TAKEN, serial=BODY_SERIAL, gps=True).tobytes()
+    )
+    return before_path, after_path
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from photocompare.core.face import FaceAnalyzer
+
+    with FaceAnalyzer() as face_analyzer:
+        yield face_analyzer
+
+
+@pytest.fixture(scope="session")
+def pair_result(face_pair, analyzer):
+    from photocompare.core.pairing import compare_photos
+
+    return compare_photos(*face_pair, analyzer)
+
+
+def make_diary() -> tuple[list, list[dt.date]]:
+    """A diary with figures worked out by hand (per 28 days; change vs baseline):
+    baseline 2025-12-13..2026-01-09: 14 headache, 8 migraine, 10 acute-medication days;
+    cycle 1 2026-01-10..2026-02-06: 7 (−50 %), 4 (−50 %), 5 (−50 %);
+    cycle 2 2026-02-07..2026-05-01 (84 days): 12 headache days = 4.0 per 28 (−71 %), 0, 0."""
+    from photocompare.core.course import DiaryDay, MedicationClass
+
+    days = []
+    start = dt.date(2025, 12, 13)
+    for i in range(28):  # baseline: every other day a headache
+        headache = i % 2 == 0
+        days.append(
+            DiaryDay(
+                start + dt.timedelta(days=i),
+                headache,
+                migraine=headache and i < 16,
+                medication=headache and i < 20,
+                medication_class=MedicationClass("triptan") if headache and i < 20 else None,
+            )
+        )
+    c1 = dt.date(2026, 1, 10)
+    for i in range(28):  # cycle 1: every fourth day
+        headache = i % 4 == 0
+        days.append(
+            DiaryDay(
+                c1 + dt.timedelta(days=i),
+                headache,
+                migraine=headache and i < 16,
+                medication=headache and i < 20,
+                medication_class=MedicationClass("triptan") if headache and i < 20 else None,
+            )
+        )
+    c2 = dt.date(2026, 2, 7)
+    for i in range(84):  # cycle 2: every seventh day
+        headache = i % 7 == 0
+        days.append(DiaryDay(c2 + dt.timedelta(days=i), headache, migraine=False))
+    return days, [c1, c2]
+
+
+@pytest.fixture(scope="session")
+def course_report():
+    from photocompare.core.course import compute_course
+
+    days, treatments = make_diary()
+    return compute_course(days, (), treatments, today=dt.date(2026, 5, 1))
