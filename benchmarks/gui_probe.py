@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 TICK_MS = 5
+IDLE_BASELINE_S = 3.0
+WARMUP_S = 2.0
 
 
 def _qt_app():
@@ -82,6 +84,60 @@ class StallMeter:
         self.ticks += 1
 
 
+class StallSampler:
+    """Diagnostics: when the GUI thread has not ticked for 30 ms, note what it is running.
+
+    A watchdog thread samples the GUI thread's Python stack (sys._current_frames); the most
+    frequent innermost app/library frames say where the stalls come from.
+    """
+
+    def __init__(self, meter: StallMeter, threshold_ms: float = 30.0) -> None:
+        import threading
+
+        self.meter = meter
+        self.threshold_s = threshold_ms / 1000
+        self.gui_thread = threading.get_ident()
+        self.samples: dict[str, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(1)
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.01):
+            last = self.meter.last
+            if last is None or time.perf_counter() - last < self.threshold_s:
+                continue
+            frame = sys._current_frames().get(self.gui_thread)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-6:]
+            key = " <- ".join(f"{Path(f.filename).name}:{f.name}:{f.lineno}" for f in reversed(stack))
+            self.samples[key] = self.samples.get(key, 0) + 1
+
+    def top(self, n: int = 5) -> list[tuple[str, int]]:
+        return sorted(self.samples.items(), key=lambda kv: -kv[1])[:n]
+
+
+def _run_event_loop(seconds: float, quit_signal=None) -> None:
+    """A real (blocking) Qt event loop, as in the app — not a busy processEvents() poll, which
+    would compete with the worker threads for the CPU and the GIL."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    if quit_signal is not None:
+        quit_signal.connect(loop.quit)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
 def _window(library_dir: str, patient: str):
     from photocompare.library.db import Library
     from photocompare.ui.main_window import MainWindow
@@ -101,7 +157,7 @@ def _window(library_dir: str, patient: str):
 
 
 def run_import(library_dir: str, photos_dir: str, patient: str, timeout_s: float) -> dict:
-    app = _qt_app()
+    _app = _qt_app()  # kept alive for the whole run
     from photocompare.library.db import Library
 
     with_patient = Library.open(library_dir)
@@ -112,26 +168,32 @@ def run_import(library_dir: str, photos_dir: str, patient: str, timeout_s: float
         with_patient.close()
     library, window = _window(library_dir, patient)
     paths = sorted(str(p) for p in Path(photos_dir).glob("*.jpg"))
-    for _ in range(20):
-        app.processEvents()
+    _run_event_loop(WARMUP_S)  # first show: fonts, style, layout (not part of an import)
     finished: dict = {}
     def on_finished(summary) -> None:
         finished.setdefault("summary", summary)
         finished.setdefault("at", time.perf_counter() - started)
 
     window.import_finished.connect(on_finished)
+    idle = StallMeter()  # baseline: the same event loop with nothing to do (machine noise)
+    idle.start()
+    _run_event_loop(IDLE_BASELINE_S)
+    idle.stop()
     meter = StallMeter()
+    sampler = StallSampler(meter) if os.environ.get("PHOTOCOMPARE_BENCH_SAMPLE") else None
     meter.start()
+    if sampler:
+        sampler.start()
     started = time.perf_counter()
     task = window.start_import(paths)
     if task is None:
         return {"error": "start_import refused"}
-    deadline = started + timeout_s
-    while "summary" not in finished and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.001)
+    if "summary" not in finished:
+        _run_event_loop(timeout_s, quit_signal=window.import_finished)
     elapsed = time.perf_counter() - started
     meter.stop()
+    if sampler:
+        sampler.stop()
     summary = finished.get("summary")
     imported = len(getattr(summary, "imported", []) or []) if summary is not None else 0
     result = {
@@ -140,6 +202,7 @@ def run_import(library_dir: str, photos_dir: str, patient: str, timeout_s: float
         "seconds": elapsed,
         "photos_per_s": imported / elapsed if elapsed > 0 else 0.0,
         "max_stall_ms": meter.max_gap_ms,
+        "idle_max_stall_ms": idle.max_gap_ms,
         "max_stall_at_s": meter.max_gap_at_s,
         "stalls_over_50ms": meter.gaps_over_50ms,
         "finished_at_s": finished.get("at", elapsed),
@@ -147,6 +210,8 @@ def run_import(library_dir: str, photos_dir: str, patient: str, timeout_s: float
         "timed_out": summary is None,
         "peak_rss_mb": peak_rss_mb(),
     }
+    if sampler:
+        result["stall_samples"] = sampler.top()
     window.close()
     library.close()
     return result
@@ -168,6 +233,11 @@ def run_browse(library_dir: str, patient: str, timeout_s: float) -> dict:
         app.processEvents()
 
     settle()
+    meter = StallMeter()
+    sampler = StallSampler(meter) if os.environ.get("PHOTOCOMPARE_BENCH_SAMPLE") else None
+    meter.start()
+    if sampler:
+        sampler.start()
     bar = grid.verticalScrollBar()
     screens = 0
     deadline = started + timeout_s
@@ -177,14 +247,20 @@ def run_browse(library_dir: str, patient: str, timeout_s: float) -> dict:
         if bar.value() >= bar.maximum():
             break
         bar.setValue(min(bar.maximum(), bar.value() + max(1, bar.pageStep())))
+    meter.stop()
+    if sampler:
+        sampler.stop()
     rows = grid.model().rowCount()
     result = {
+        "max_stall_ms_while_scrolling": meter.max_gap_ms,
         "photos": rows,
         "screens": screens,
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),
         "reached_end": bar.value() >= bar.maximum(),
     }
+    if sampler:
+        result["stall_samples"] = sampler.top()
     window.close()
     library.close()
     return result

@@ -236,8 +236,10 @@ class Bench:
         self.rows.append(Row("P3", what, f"{result['seconds']:.1f} s", "—", f"{rate:.1f} photos/s",
                              _target_text("P3_photos_per_s", "/s"),
                              _verdict("P3_photos_per_s", rate)))
-        self.rows.append(Row("P3", "longest GUI stall while importing", f"{stall:.0f} ms",
-                             f"{TICK_TEXT} timer", f"{stall:.0f} ms",
+        idle = result.get("idle_max_stall_ms")
+        idle_text = f"idle {idle:.0f} ms" if idle is not None else "—"
+        self.rows.append(Row("P3", f"longest GUI stall while importing ({TICK_TEXT} timer)",
+                             f"{stall:.0f} ms", idle_text, f"{stall:.0f} ms",
                              _target_text("P3_max_stall_ms", " ms"),
                              _verdict("P3_max_stall_ms", stall)))
 
@@ -351,6 +353,8 @@ def machine() -> dict[str, object]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
     }
+    if hasattr(os, "getloadavg"):
+        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -388,8 +392,10 @@ def main(argv: list[str] | None = None) -> int:
     from photocompare.core import quiet  # noqa: F401  (native log levels before cv2/mediapipe)
 
     info = machine()
+    load = info.get("load_average_at_start")
     print(f"PhotoCompare benchmarks ({'quick' if cfg.quick else 'full'}) on {info.get('cpu', '?')}, "
-          f"{info['cpus']} CPUs, Python {info['python']}", flush=True)
+          f"{info['cpus']} CPUs, Python {info['python']}"
+          + (f", load average {load[0]:.1f}" if load else ""), flush=True)
     with tempfile.TemporaryDirectory(prefix="photocompare-bench-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -414,6 +420,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {part} {method} done in {time.perf_counter() - started:.1f} s", flush=True)
         finally:
             bench.close()
+    if hasattr(os, "getloadavg"):
+        info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print()
     print_table(bench.rows)
     if args.json:

@@ -79,6 +79,9 @@ def step_qt(state: dict) -> str:
     demo = QImage(str(_demo_face()))
     if demo.isNull():
         raise StepFailed("Qt cannot decode the JPEG demo face (qjpeg plugin missing?)")
+    import PySide6.QtPrintSupport  # noqa: F401  (the app's widgets and printing must load)
+    import PySide6.QtWidgets  # noqa: F401
+
     return detail
 
 

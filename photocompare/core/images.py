@@ -18,7 +18,7 @@ import re
 import stat
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from photocompare.core.errors import UnreadablePhoto
 from photocompare.core.exif import ExifSummary, parse_exif_datetime, read_exif
+from photocompare.core.quiet import native_stderr_silenced
 from photocompare.settings import ImageLimits
 
 pillow_heif.register_heif_opener()
@@ -275,8 +276,12 @@ def _opened(path: Path, limits: ImageLimits) -> Iterator[Image.Image]:
 def _decode(img: Image.Image, path: Path) -> None:
     """Decode every pixel of the first frame; truncation and corruption become UnreadablePhoto."""
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # libtiff prints its own complaints ("LZWDecode: ...") straight to fd 2 before Pillow
+    # raises; the user gets our one line instead.
+    quiet_native = native_stderr_silenced() if img.format == "TIFF" else nullcontext()
     try:
-        img.load()
+        with quiet_native:
+            img.load()
     except MemoryError:
         raise UnreadablePhoto(path, "not enough memory to decode the image") from None
     except Image.DecompressionBombError as exc:

@@ -71,6 +71,8 @@ _IDENTIFYING_KEYS = frozenset(
     {"name", "display_name", "patient_name", "first_name", "last_name", "surname", "birth_date"}
 )
 
+MAX_DETAILS_CHARS = 4000  # details are a summary, not a data dump: longer text is cut
+
 CSV_COLUMNS = (
     "id",
     "at_utc",
@@ -139,11 +141,15 @@ def _details_text(details: dict[str, Any] | str | None) -> str:
     if details is None:
         return ""
     if isinstance(details, str):
-        return details
-    bad = sorted(k for k in details if k.lower() in _IDENTIFYING_KEYS)
-    if bad:
-        raise LibraryError(f"audit details must not hold names (keys {', '.join(bad)})")
-    return json.dumps(details, sort_keys=True, default=str, ensure_ascii=False)
+        text = details
+    else:
+        bad = sorted(k for k in details if k.lower() in _IDENTIFYING_KEYS)
+        if bad:
+            raise LibraryError(f"audit details must not hold names (keys {', '.join(bad)})")
+        text = json.dumps(details, sort_keys=True, default=str, ensure_ascii=False)
+    if len(text) > MAX_DETAILS_CHARS:
+        text = text[: MAX_DETAILS_CHARS - 1] + "…"
+    return text
 
 
 def _external_id_for(session: Session, patient_id: int) -> str | None:
@@ -178,6 +184,8 @@ def record(
     an action and its audit line stand or fall together) or a Library (commits at once)."""
     if action not in ACTIONS:
         raise LibraryError(f"unknown audit action {action!r}")
+    if patient_external_id is not None:
+        patient_external_id = str(patient_external_id)[:128]
     text = _details_text(details)
     with _session_for(target, write=True) as session:
         if patient_id is not None and patient_external_id is None:

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from photocompare.core import quiet
 from photocompare.settings import CheckThresholds, ImageLimits
 
 
@@ -31,7 +32,8 @@ class AnalysisService:
         if self._analyzer is None:
             from photocompare.core.face import FaceAnalyzer
 
-            self._analyzer = FaceAnalyzer(limits=self._limits)
+            with quiet.native_stderr_silenced():  # TFLite/absl start-up chatter -> log file
+                self._analyzer = FaceAnalyzer(limits=self._limits)
             self.created += 1
         return self._analyzer
 
@@ -50,7 +52,8 @@ class AnalysisService:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-            result = self._get().analyze(path)
+            with quiet.native_stderr_silenced():
+                result = self._get().analyze(path)
             self._remember(key, result)
             return result
 
@@ -73,7 +76,7 @@ class AnalysisService:
         """B's PairResult for the pair (checks, alignment, both photos' measures)."""
         from photocompare.core.pairing import compare_photos
 
-        with self._lock:
+        with self._lock, quiet.native_stderr_silenced():
             return compare_photos(
                 before_path,
                 after_path,

@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QSlider,
     QSpinBox,
     QSplitter,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -72,7 +72,8 @@ class PairPictures:
     before: np.ndarray
     after_taken: np.ndarray  # as taken, scaled to before's width (cropped/padded to its height)
     after_aligned: np.ndarray | None  # warped onto before by B's alignment
-    full_width: int  # before's full-resolution width (100 % zoom)
+    full_width: int
+    aligned_valid: np.ndarray | None = None  # bool (H, W): the warped after photo has pixels  # before's full-resolution width (100 % zoom)
     matched: dict[bool, np.ndarray] = field(default_factory=dict)  # aligned? -> lighting-matched
     heat: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict)
     midline_x: float | None = None  # face midline in display px of before
@@ -90,7 +91,8 @@ class PairPictures:
     def heatmap(self, aligned: bool, matched: bool) -> np.ndarray:
         key = (aligned and self.after_aligned is not None, matched)
         if key not in self.heat:
-            self.heat[key] = difference_heatmap(self.before, self.after(*key))
+            valid = self.aligned_valid if key[0] else None
+            self.heat[key] = difference_heatmap(self.before, self.after(*key), valid)
         return self.heat[key]
 
 
@@ -118,13 +120,16 @@ def _fit_into(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
     return out
 
 
-def difference_heatmap(before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """|luminance difference| as a colour map (fixed scale, so identical photos look dark)."""
+def difference_heatmap(before: np.ndarray, after: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """|luminance difference| as a colour map (fixed scale, so identical photos look dark).
+    Outside `valid` (where the aligned after photo has no pixels) nothing is compared."""
     import cv2
 
     a = cv2.cvtColor(before, cv2.COLOR_RGB2GRAY).astype(np.float32)
     b = cv2.cvtColor(after, cv2.COLOR_RGB2GRAY).astype(np.float32)
     diff = cv2.GaussianBlur(np.abs(a - b), (0, 0), 1.5)
+    if valid is not None:
+        diff[~cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)] = 0
     level = np.clip(diff * (255.0 / HEAT_FULL_SCALE), 0, 255).astype(np.uint8)
     heat = cv2.cvtColor(cv2.applyColorMap(level, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
     grey = cv2.cvtColor(a.astype(np.uint8), cv2.COLOR_GRAY2RGB)
@@ -166,6 +171,7 @@ def prepare_pair(
     before_scale = dw / before_img.full_width  # display px per full-res px
     after_taken = _fit_into(after_img.rgb, dw, dh)
     aligned = None
+    aligned_valid = None
     alignment = getattr(result, "alignment", None) if result is not None else None
     if alignment is not None:
         step(2, "Aligning…")
@@ -176,6 +182,14 @@ def prepare_pair(
             aligned = warp_to_before(
                 after_img.rgb, alignment, before.shape, after_scale=after_scale, before_scale=before_scale
             )
+            coverage = warp_to_before(
+                np.full(after_img.rgb.shape[:2] + (3,), 255, np.uint8),
+                alignment,
+                before.shape,
+                after_scale=after_scale,
+                before_scale=before_scale,
+            )
+            aligned_valid = coverage[..., 0] > 250  # where the after photo has pixels
         except Exception as exc:
             log.warning("alignment warp failed: %s", exc)
             note = note or f"Alignment could not be applied: {exc}"
@@ -185,6 +199,7 @@ def prepare_pair(
         before=np.ascontiguousarray(before),
         after_taken=after_taken,
         after_aligned=aligned,
+        aligned_valid=aligned_valid,
         full_width=before_img.full_width,
         result=result,
         note=note,
@@ -450,6 +465,7 @@ class CompareView(QWidget):
     pair_changed = Signal(object)  # PairContext, as soon as a pair is chosen
     mode_changed = Signal(str)
     export_requested = Signal()
+    print_requested = Signal()
     busy_changed = Signal(bool)
     full_screen_requested = Signal()
 
@@ -510,19 +526,30 @@ class CompareView(QWidget):
         bar2.addWidget(self.aligned_box)
         bar2.addWidget(self.matched_box)
         bar2.addStretch(1)
-        self.fit_button = QPushButton("Fit")
+        self.fit_button = QToolButton()
+        self.fit_button.setText("Fit")
         self.fit_button.setToolTip("Fit to window (F, Ctrl+0)")
         self.fit_button.clicked.connect(self.fit)
-        self.actual_button = QPushButton("100 %")
+        self.actual_button = QToolButton()
+        self.actual_button.setText("100 %")
         self.actual_button.setToolTip("Actual pixels (Ctrl+1)")
         self.actual_button.clicked.connect(self.actual_size)
-        self.full_button = QPushButton("Full screen")
+        self.full_button = QToolButton()
+        self.full_button.setText("Full screen")
         self.full_button.setToolTip("Full screen (F11)")
         self.full_button.clicked.connect(self.full_screen_requested)
-        self.export_button = QPushButton("Export sheet…")
-        self.export_button.setToolTip("Write a comparison sheet (PDF) for this pair")
+        self.export_button = QToolButton()
+        self.export_button.setText("Export sheet…")
+        self.export_button.setToolTip(
+            "Write a comparison sheet (PDF or PNG) for this pair: asks what it is for and checks the "
+            "patient's consent"
+        )
         self.export_button.clicked.connect(self.export_requested)
-        for b in (self.fit_button, self.actual_button, self.full_button, self.export_button):
+        self.print_button = QToolButton()
+        self.print_button.setText("Print…")
+        self.print_button.setToolTip("Print a comparison sheet for this pair (consent is checked)")
+        self.print_button.clicked.connect(self.print_requested)
+        for b in (self.fit_button, self.actual_button, self.full_button, self.export_button, self.print_button):
             bar2.addWidget(b)
 
         for text, slot in (
@@ -607,12 +634,12 @@ class CompareView(QWidget):
         s.setRange(0, 1000)
         s.setValue(value)
         s.setAccessibleName(name)
-        s.setMinimumWidth(160)
+        s.setMinimumWidth(100)
         s.valueChanged.connect(slot)
         return s
 
     def _enable(self, on: bool) -> None:
-        for w in (self.fit_button, self.actual_button, self.export_button):
+        for w in (self.fit_button, self.actual_button, self.export_button, self.print_button):
             w.setEnabled(on)
         self.aligned_box.setEnabled(on and self.pictures is not None and self.pictures.after_aligned is not None)
         self.matched_box.setEnabled(on and self.pictures is not None and bool(self.pictures.matched))

@@ -153,7 +153,7 @@ class ConsistencyPanel(QWidget):
         layout.addWidget(self.alignment)
         layout.addWidget(self.side_title)
         layout.addWidget(self.side, 2)
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(260)
 
     def clear(self, message: str = "") -> None:
         self.verdict.setText(message)
@@ -203,7 +203,7 @@ class ConsistencyPanel(QWidget):
         rows = side_effect_rows(getattr(result, "before", None), getattr(result, "after", None))
         self.side.setRowCount(len(rows))
         for r, (name, bv, av) in enumerate(rows):
-            change = "" if bv is None or av is None else f"{av - bv:+.2f}"
+            change = "" if bv is None or av is None else f"{round(av - bv, 2) + 0.0:+.2f}"
             for c, text in enumerate(
                 (_measure_label(name), "—" if bv is None else f"{bv:.2f}", "—" if av is None else f"{av:.2f}", change)
             ):

@@ -220,7 +220,10 @@ def load_course_report(library: Any, patient_id: int) -> Any | None:
         return None
     try:
         report = load_course(library, patient_id)
-    except Exception:  # no diary yet, or C's module still in progress: no periods to show
+    except Exception as exc:  # unusable course data: the photos are still shown, without periods
+        import logging
+
+        logging.getLogger(__name__).warning("course of patient %s not loaded: %s", patient_id, exc)
         return None
     if report is None or not getattr(report, "periods", None):
         return None

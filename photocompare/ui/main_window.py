@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,14 +35,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.errors import PhotoCompareError
+from photocompare.core.errors import ConsentMissing, PhotoCompareError
+from photocompare.core.labels import suggest_labels
 from photocompare.library.importer import import_paths
 from photocompare.ui import library_access as la
 from photocompare.ui.analysis_service import AnalysisService
 from photocompare.ui.compare_view import CompareView, PairContext
+from photocompare.ui.export_dialog import ExportDialog, ExportOptions
 from photocompare.ui.import_dialog import ImportDialog
 from photocompare.ui.inspector import Inspector
-from photocompare.ui.label_suggest import suggest_labels
 from photocompare.ui.pair_suggest import suggest_pairs, targets
 from photocompare.ui.patient_list import PatientDialog, PatientList
 from photocompare.ui.photo_grid import PhotoGridModel, PhotoGridView
@@ -64,6 +65,23 @@ try:
     from photocompare.ui.pair_figures import PairFiguresWidget
 except ImportError:  # pragma: no cover
     PairFiguresWidget = None  # type: ignore[assignment,misc]
+try:  # issue 8 (engineer G): audit log and consent
+    from photocompare.library import audit as audit_log
+except ImportError:  # pragma: no cover - present in the full app
+    audit_log = None  # type: ignore[assignment]
+try:
+    from photocompare.library import consent as consent_gate
+except ImportError:  # pragma: no cover
+    consent_gate = None  # type: ignore[assignment]
+
+
+def _audit_view_class() -> Any:
+    """G's audit dialog (ui/audit_view.py), looked up when the menu entry is used."""
+    try:
+        from photocompare.ui.audit_view import AuditDialog
+    except ImportError:
+        return None
+    return AuditDialog
 
 GIL_SWITCH_INTERVAL_S = 0.001
 WARM_UP_DELAY_MS = 800  # load the face model shortly after the window is up
@@ -94,6 +112,33 @@ class PhotoEditCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.window._write_photo(self.photo_id, self.field, self.old)
+
+
+class _KioskGuard(QObject):
+    """While review mode is open, hides any other window of the app that tries to appear and
+    remembers it, so it comes back when review mode is left."""
+
+    def __init__(self, review: QWidget, hidden: list[QWidget], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._review = review
+        self._hidden = hidden
+
+    def _belongs_to_review(self, widget: QWidget) -> bool:
+        w: QWidget | None = widget
+        while w is not None:
+            if w is self._review:
+                return True
+            w = w.parentWidget()
+        return False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Show and isinstance(obj, QWidget) and obj.isWindow():
+            kind = obj.windowType()
+            if kind not in (Qt.WindowType.ToolTip, Qt.WindowType.Popup) and not self._belongs_to_review(obj):
+                if obj not in self._hidden:
+                    self._hidden.append(obj)
+                obj.hide()
+        return False
 
 
 class MainWindow(QMainWindow):
@@ -127,6 +172,13 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self.label_task: Any = None
         self.review_window: Any = None
+        self._hidden_for_review: list[QWidget] = []
+        self._kiosk_guard: _KioskGuard | None = None
+        self._audited_patient_id: int | None = None  # "patient opened" once per selection change
+        self.audit_tasks: list[Any] = []
+        self.audit_dialog: Any = None
+        self.export_message: QMessageBox | None = None
+        self._hidden_for_full_screen: list[tuple[QWidget, bool]] = []
         self.setWindowTitle("PhotoCompare")
         self.setAcceptDrops(True)
         self.undo_stack = QUndoStack(self)
@@ -190,6 +242,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(self.analysis)
         self.compare.full_screen_requested.connect(self.toggle_full_screen)
         self.compare.export_requested.connect(self.export_sheet)
+        self.compare.print_requested.connect(self.print_sheet)
         self.compare.pair_changed.connect(self._pair_changed)
         self.pair_figures = None
         if PairFiguresWidget is not None:
@@ -209,7 +262,7 @@ class MainWindow(QMainWindow):
             except Exception:  # the rest of the app stays usable
                 log.exception("migraine panel could not be created")
 
-        self.patient_list.setMinimumWidth(200)
+        self.patient_list.setMinimumWidth(160)
         main_split = QSplitter(Qt.Orientation.Horizontal)
         main_split.addWidget(self.patient_list)
         main_split.addWidget(self.tabs)
@@ -222,7 +275,7 @@ class MainWindow(QMainWindow):
         self.inspector_dock = QDockWidget("Photo inspector", self)
         self.inspector_dock.setObjectName("inspector")
         self.inspector_dock.setWidget(self.inspector)
-        self.inspector.setMinimumWidth(300)
+        self.inspector.setMinimumWidth(240)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
 
         self._inspector_wanted = True
@@ -296,6 +349,12 @@ class MainWindow(QMainWindow):
             p, "&Review mode…", self.open_review_mode, "Ctrl+R", "Show this patient their own progress"
         )
         self.export_action = self._action(p, "E&xport sheet…", self.export_sheet, "Ctrl+Shift+E")
+        self.print_action = self._action(p, "&Print sheet…", self.print_sheet, QKeySequence.StandardKey.Print)
+        lib_menu = mb.addMenu("&Library")
+        self.audit_action = self._action(
+            lib_menu, "&Audit log…", self.open_audit_log, None, "Who opened, exported or changed which record, and when"
+        )
+        self.audit_action.setEnabled(_audit_view_class() is not None)
         h = mb.addMenu("&Help")
         self._action(h, "&About PhotoCompare", self.show_about)
 
@@ -353,6 +412,9 @@ class MainWindow(QMainWindow):
             self.undo_stack.clear()
         self.patient = patient
         log.info("patient %s opened", patient.id)
+        if patient.id != self._audited_patient_id:  # once per selection change, not per refresh
+            self._audited_patient_id = patient.id
+            self.audit("PATIENT_OPENED", patient.id, patient.external_id)
         self.setWindowTitle(f"PhotoCompare — {patient.label}")
         self.reload_photos()
         if self.migraine_panel is not None and hasattr(self.migraine_panel, "set_patient"):
@@ -750,21 +812,124 @@ class MainWindow(QMainWindow):
 
         SettingsDialog(self.settings_store, self).exec()
 
+    # --- audit log (issue 8) -------------------------------------------------------------
+    def audit(
+        self,
+        action_name: str,
+        patient_id: int | None,
+        external_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Any:
+        """Append an audit entry (G's library.audit) on a worker; returns the task or None.
+        `action_name` is the constant's name in library.audit, e.g. "PATIENT_OPENED"."""
+        if audit_log is None:
+            return None
+        action = getattr(audit_log, action_name, None)
+        if action is None:
+            return None
+        library = self.library
+
+        def work(_ctx: TaskContext) -> None:
+            audit_log.record(
+                library, action, patient_id=patient_id, patient_external_id=external_id, details=details
+            )
+
+        def failed(exc: BaseException) -> None:
+            log.error("audit entry %s could not be written: %s", action, exc)
+
+        def finished(*_args: Any) -> None:
+            if task in self.audit_tasks:
+                self.audit_tasks.remove(task)
+
+        task = run_task(work, on_done=finished, on_error=lambda exc: (failed(exc), finished()))
+        self.audit_tasks.append(task)
+        return task
+
+    def open_audit_log(self) -> Any:
+        dialog_class = _audit_view_class()
+        if dialog_class is None:
+            QMessageBox.information(self, "Audit log", "The audit log is not available in this build.")
+            return None
+        dialog = dialog_class(self.library, self)
+        self.audit_dialog = dialog
+        dialog.show()
+        return dialog
+
+    # --- review mode (kiosk) ------------------------------------------------------------
     def open_review_mode(self) -> Any:
+        """Show the patient their own progress. Everything else of the app is hidden while
+        review mode is open (the patient must not see other records) and comes back when the
+        review window is left."""
         if self.patient is None or ReviewWindow is None:
             return None
         try:
-            window = ReviewWindow(self.library, self.patient.id, settings_store=self.settings_store)
+            window = ReviewWindow(
+                self.library, self.patient.id, settings_store=self.settings_store, analysis=self.analysis
+            )
         except Exception as exc:
             self.show_error("Review mode could not start", exc)
             return None
         self.review_window = window
         log.info("review mode opened for patient %s", self.patient.id)
+        self.audit("REVIEW_MODE_ENTERED", self.patient.id, self.patient.external_id)
+        window.left.connect(self._review_left)
+        self._hide_for_review(window)
         window.show()
         return window
 
-    def export_sheet(self) -> Any:
-        """Write a comparison sheet for the pair in the compare view (engineer F's exporter)."""
+    def _hide_for_review(self, review: QWidget) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        hidden = list(self._hidden_for_review)
+        for widget in QApplication.topLevelWidgets():
+            if widget is review or not widget.isVisible() or widget in hidden:
+                continue
+            hidden.append(widget)
+            widget.hide()
+        self._hidden_for_review = hidden
+        # Windows that would appear later (an import summary, an error box) stay hidden too
+        # until review mode is left: the patient must not see other records.
+        self._kiosk_guard = _KioskGuard(review, self._hidden_for_review, self)
+        QApplication.instance().installEventFilter(self._kiosk_guard)
+        review.destroyed.connect(self._review_left)
+
+    def _review_left(self, *_args: Any) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        guard, self._kiosk_guard = getattr(self, "_kiosk_guard", None), None
+        if guard is not None:
+            QApplication.instance().removeEventFilter(guard)
+            guard.deleteLater()
+        hidden, self._hidden_for_review = self._hidden_for_review, []
+        for widget in hidden:
+            try:
+                widget.show()
+            except RuntimeError:  # closed and deleted while review mode was open
+                pass
+        if self in hidden:
+            self.raise_()
+            self.activateWindow()
+        self.review_window = None
+
+    # --- export and print ---------------------------------------------------------------
+    def _export_names(self, context: PairContext, extension: str) -> tuple[str, str]:
+        """Suggested file names: identified and de-identified (never a name in the latter)."""
+        patient = self.patient
+        ext_id = patient.external_id if patient else None
+        name = patient.display_name if patient else None
+        try:
+            from photocompare.export.deidentify import suggested_filename
+
+            on = context.after.taken_at
+            return (
+                suggested_filename("sheet", extension, patient_id=ext_id, patient_name=name, on=on),
+                suggested_filename("sheet", extension, patient_id=ext_id, deidentify=True, on=on),
+            )
+        except ImportError:
+            plain = f"comparison-{context.before.date_text}-{context.after.date_text}.{extension}"
+            return plain, plain
+
+    def _pair_for_export(self) -> tuple[PairContext, Any] | None:
         context = self.compare.context
         pics = self.compare.pictures
         if context is None or pics is None:
@@ -775,54 +940,185 @@ class MainWindow(QMainWindow):
                 self, "Export", "This pair has no consistency checks, so no sheet can be made. " + pics.note
             )
             return None
+        return context, pics
+
+    def _sheet_module(self) -> Any:
         try:
             from photocompare.export import sheet as sheet_module
         except ImportError:
             QMessageBox.information(self, "Export", "Sheet export is not available in this build.")
             return None
-        suggested = f"comparison-{context.before.date_text}-{context.after.date_text}.pdf"
-        out, _ = QFileDialog.getSaveFileName(
-            self, "Export comparison sheet", str(Path(self.settings_store.last_import_dir()) / suggested), "PDF (*.pdf);;PNG (*.png)"
-        )
-        if not out:
+        return sheet_module
+
+    def export_sheet(self) -> Any:
+        """Ask what the export is for, then write the sheet (consent checked, audited)."""
+        pair = self._pair_for_export()
+        if pair is None:
             return None
-        return self.run_export(sheet_module, context, pics, out)
+        sheet_module = self._sheet_module()
+        if sheet_module is None:
+            return None
+        context, pics = pair
+        named, anonymous = self._export_names(context, "pdf")
+        dialog = ExportDialog(
+            named,
+            self.settings_store.last_import_dir(),
+            self.settings_store.sheet_defaults().paper,
+            suggested_deidentified_name=anonymous,
+            parent=self,
+        )
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return None
+        options = dialog.options()
+        return self.run_export(sheet_module, context, pics, options.path, options)
 
-    def run_export(self, sheet_module: Any, context: PairContext, pics: Any, out: str) -> Any:
-        defaults = self.settings_store.sheet_defaults()
+    def print_sheet(self) -> Any:
+        """Ask what the print is for, check consent, then print through QPrintDialog."""
+        pair = self._pair_for_export()
+        if pair is None:
+            return None
+        sheet_module = self._sheet_module()
+        if sheet_module is None:
+            return None
+        context, pics = pair
+        dialog = ExportDialog(paper=self.settings_store.sheet_defaults().paper, for_print=True, parent=self)
+        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+            return None
+        return self.run_export(sheet_module, context, pics, "", dialog.options())
+
+    def _build_sheet(
+        self, sheet_module: Any, context: PairContext, pics: Any, options: ExportOptions, defaults: Any, patient: Any
+    ) -> Any:
+        """Worker side: the consent gate, then the sheet's data (F's build_sheet_data)."""
+        photo_ids = [context.before.id, context.after.id]
+        if consent_gate is not None:
+            consent_gate.require_consent(self.library, photo_ids, options.use)
+        return sheet_module.build_sheet_data(
+            pics.result,
+            context.course_report,
+            before_path=context.before.path,
+            after_path=context.after.path,
+            patient_id=patient.external_id if patient else None,
+            patient_name=None if options.deidentify or patient is None else patient.display_name,
+            deidentify=options.deidentify,
+            view_label=" / ".join(x for x in (context.before.view_label, context.before.expression_label) if x) or None,
+            clinic_name=defaults.clinic_name,
+            clinician=defaults.clinician_name,
+            before_taken_at=context.before.taken_at,
+            after_taken_at=context.after.taken_at,
+        )
+
+    def run_export(
+        self, sheet_module: Any, context: PairContext, pics: Any, out: str, options: ExportOptions | None = None
+    ) -> Any:
+        """Consent check and rendering on a worker; a refusal or failure shows a message box;
+        a written sheet is recorded in the audit log. `options.fmt == "print"` prints instead
+        (QPrintDialog on the GUI thread, rendering on a worker)."""
+        if options is None:
+            paper = self.settings_store.sheet_defaults().paper.lower()
+            options = ExportOptions(paper=paper, fmt="png" if out.lower().endswith(".png") else "pdf", path=out)
+        paper = options.paper.lower()
         patient = self.patient
-
-        paper = defaults.paper.lower()
+        defaults = self.settings_store.sheet_defaults()  # read here: QSettings stays on this thread
+        photo_ids = [context.before.id, context.after.id]
 
         def work(_ctx: TaskContext) -> Any:
-            data = sheet_module.build_sheet_data(
-                pics.result,
-                context.course_report,
-                before_path=context.before.path,
-                after_path=context.after.path,
-                patient_id=patient.external_id if patient else None,
-                patient_name=patient.display_name if patient else None,
-                view_label=" / ".join(x for x in (context.before.view_label, context.before.expression_label) if x) or None,
-                clinic_name=defaults.clinic_name,
-                clinician=defaults.clinician_name,
-                before_taken_at=context.before.taken_at,
-                after_taken_at=context.after.taken_at,
-            )
-            if out.lower().endswith(".png"):
+            data = self._build_sheet(sheet_module, context, pics, options, defaults, patient)
+            if options.fmt == "print":
+                return data
+            if options.fmt == "png":
                 return sheet_module.render_png(data, out, paper=paper)
             return sheet_module.render_pdf(data, out, paper=paper)
 
         def done(result: Any) -> None:
+            if options.fmt == "print":
+                self._print_data(sheet_module, result, options)
+                return
+            written = result if isinstance(result, list) else [result]
+            self._audit_export(options, photo_ids, [Path(str(p)).name for p in written])
             self.statusBar().showMessage(f"Sheet written: {out}", 8000)
             log.info("sheet written for patient %s", patient.id if patient else "?")
             self.export_finished.emit(result)
 
         def failed(exc: BaseException) -> None:
             self.export_finished.emit(exc)
-            self.show_error("The sheet could not be written", exc)
+            if isinstance(exc, ConsentMissing):
+                self._show_export_message(
+                    "Export refused: no consent",
+                    f"This sheet is not written: the patient has not consented to these photos being used "
+                    f"for {options.use_label}.\n\n{exc}\n\nRecord the patient's consent first "
+                    "(photocompare consent set …), or choose the use they agreed to.",
+                )
+                return
+            if not isinstance(exc, PhotoCompareError):
+                log.error("sheet export failed: %s", exc, exc_info=exc)
+            self._show_export_message("The sheet could not be written", user_message(exc))
 
-        self.statusBar().showMessage("Writing the sheet…")
+        self.statusBar().showMessage("Checking consent and writing the sheet…")
         return run_task(work, on_done=done, on_error=failed)
+
+    def _audit_export(self, options: ExportOptions, photo_ids: list[int], files: list[str]) -> Any:
+        patient = self.patient
+        return self.audit(
+            "SHEET_EXPORTED",
+            patient.id if patient else None,
+            patient.external_id if patient else None,
+            {
+                "files": files,
+                "format": options.fmt,
+                "paper": options.paper,
+                "photo_ids": photo_ids,
+                "use": options.use,
+                "deidentified": options.deidentify,
+            },
+        )
+
+    def _ask_printer(self, printer: Any) -> bool:
+        from PySide6.QtPrintSupport import QPrintDialog
+
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("Print comparison sheet")
+        return dialog.exec() == QPrintDialog.DialogCode.Accepted
+
+    def _print_data(self, sheet_module: Any, data: Any, options: ExportOptions, printer: Any = None) -> Any:
+        """GUI thread: the print dialog; then F's print_sheets on a worker, audited."""
+        from PySide6.QtGui import QPageSize
+        from PySide6.QtPrintSupport import QPrinter
+
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            size = QPageSize.PageSizeId.Letter if options.paper == "letter" else QPageSize.PageSizeId.A4
+            printer.setPageSize(QPageSize(size))
+        if not self._ask_printer(printer):
+            self.statusBar().showMessage("Printing cancelled.", 4000)
+            self.export_finished.emit(None)
+            return None
+        context = self.compare.context
+        photo_ids = [context.before.id, context.after.id] if context is not None else []
+        self.print_printer = printer  # kept alive until the worker is done
+
+        def work(_ctx: TaskContext) -> Any:
+            sheet_module.print_sheets(data, printer)
+            return printer.printerName() or printer.outputFileName() or "printer"
+
+        def done(target: Any) -> None:
+            self._audit_export(options, photo_ids, [Path(str(target)).name])
+            self.statusBar().showMessage("Sheet sent to the printer.", 8000)
+            self.export_finished.emit(target)
+
+        def failed(exc: BaseException) -> None:
+            self.export_finished.emit(exc)
+            self._show_export_message("The sheet could not be printed", user_message(exc))
+
+        return run_task(work, on_done=done, on_error=failed)
+
+    def _show_export_message(self, title: str, text: str) -> QMessageBox:
+        """A window-modal message that does not block the caller (tests read `export_message`)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.export_message = box
+        box.open()
+        return box
 
     def show_about(self) -> None:
         try:
@@ -835,10 +1131,25 @@ class MainWindow(QMainWindow):
             QMessageBox.about(self, "About PhotoCompare", f"PhotoCompare {__version__}")
 
     def toggle_full_screen(self) -> None:
+        """Full screen; from the compare view only the comparison stays (Esc or F11 leaves)."""
         if self.isFullScreen():
             self.showNormal()
-        else:
-            self.showFullScreen()
+            for widget, visible in self._hidden_for_full_screen:
+                widget.setVisible(visible)
+            self._hidden_for_full_screen = []
+            return
+        self._hidden_for_full_screen = []
+        if self.tabs.currentWidget() is self.compare:
+            for widget in (self.patient_list, self.inspector_dock, self.menuBar(), self.statusBar(), self.tabs.tabBar()):
+                self._hidden_for_full_screen.append((widget, widget.isVisible()))
+                widget.hide()
+        self.showFullScreen()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
+            self.toggle_full_screen()
+            return
+        super().keyPressEvent(event)
 
     def show_error(self, title: str, exc: BaseException) -> None:
         if not isinstance(exc, PhotoCompareError):

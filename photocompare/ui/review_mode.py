@@ -294,10 +294,15 @@ class ReviewWindow(QWidget):
         pin_check: Callable[[str], bool] | None = None,
         settings_store: Any | None = None,
         align: bool = True,
+        analysis: Any | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self._library = library
+        # The app's shared ui.analysis_service.AnalysisService (one face model, used on workers,
+        # native chatter silenced). Without one, this window makes its own on first use.
+        self._analysis = analysis
+        self._own_analysis: Any = None
         self._pin_hash = pin_hash
         self._pin_check = pin_check
         if pin_check is None and pin_hash is None and settings_store is not None:
@@ -476,24 +481,39 @@ class ReviewWindow(QWidget):
             )
         return "  ".join(p for p in parts if p)
 
+    def _analysis_service(self) -> Any:
+        """The shared analysis service, or (standalone) one of our own: it creates a single
+        FaceAnalyzer, on the worker, inside quiet.native_stderr_silenced()."""
+        if self._analysis is not None:
+            return self._analysis
+        if self._own_analysis is None:
+            from photocompare.ui.analysis_service import AnalysisService
+
+            self._own_analysis = AnalysisService(getattr(self._library, "limits", None))
+        return self._own_analysis
+
     def _start_alignment(self, index: int, pair: ReviewPair) -> None:
         try:
             from photocompare.core import align as align_core
-            from photocompare.core import pairing
-            from photocompare.core.face import FaceAnalyzer
             from photocompare.core.images import load_rgb
         except ImportError:
             return  # the face core is not available: stay with the photos as taken
+        analysis = self._analysis_service()
 
         def work(ctx) -> Any:
-            with FaceAnalyzer() as analyzer:
-                result = pairing.compare_photos(pair.before.path, pair.after.path, analyzer)
+            result = analysis.compare(pair.before.path, pair.after.path, None, align=True)
             if result.alignment is None:
                 return None
             before = load_rgb(pair.before.path, max_side=1600)
-            after = load_rgb(pair.after.path)
-            warped = align_core.warp_to_before(after.rgb, result.alignment, (before.full_height, before.full_width, 3))
-            return warped
+            after = load_rgb(pair.after.path, max_side=1600)
+            # Warp the reduced AFTER straight into the reduced BEFORE frame (display size).
+            return align_core.warp_to_before(
+                after.rgb,
+                result.alignment,
+                before.rgb.shape,
+                after_scale=after.scale,
+                before_scale=before.scale,
+            )
 
         def done(warped: Any) -> None:
             if warped is None:
@@ -507,6 +527,13 @@ class ReviewWindow(QWidget):
                 pass
 
         self._tasks.append(run_task(work, done, lambda exc: log.info("review: no alignment: %s", exc)))
+
+    def _release_own_analysis(self) -> None:
+        """Close a standalone window's own face model (on a worker: it waits for a running
+        comparison to finish, which must not freeze the screen)."""
+        own, self._own_analysis = self._own_analysis, None
+        if own is not None:
+            run_task(lambda _ctx: own.close(), None, lambda exc: log.info("review: close: %s", exc))
 
     def _set_fullscreen(self, on: bool) -> None:
         if on:
@@ -532,8 +559,9 @@ class ReviewWindow(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802
         if self._allow_close or not self.pin_required:
             if not self._allow_close:
-                self.left.emit()
                 self._allow_close = True
+                self.left.emit()
+            self._release_own_analysis()
             event.accept()
         else:
             event.ignore()

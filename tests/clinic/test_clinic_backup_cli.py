@@ -280,3 +280,20 @@ def test_a_patients_name_never_reaches_the_log_file(camera_jpegs, tmp_path, caps
     for needle in (NAME, "Zyxwvut", "Qwertyson"):
         assert needle not in text
         assert needle not in (tmp_path / "audit.csv").read_text(encoding="utf-8")
+
+
+def test_library_commands_take_library_and_store_on_both_back_ends(
+    library_url, library_store, camera_jpegs, capsys
+):
+    args = lib_args(library_url, library_store)
+    code, out, err = run_cli(capsys, "import", camera_jpegs[0], camera_jpegs[1], "--patient", "P-5",
+                             *args, "--json")
+    assert code == 0, err
+    code, out, err = run_cli(capsys, "photos", "--patient", "P-5", *args, "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    photos = listed["photos"] if isinstance(listed, dict) else listed
+    assert len(photos) == 2
+    assert all(str(library_store) in p.get("path", str(library_store)) for p in photos)
+    code, out, err = run_cli(capsys, "verify", *args)
+    assert code == 0 and "2 originals re-hashed, 2 intact" in out

@@ -88,7 +88,7 @@ def test_linux_desktop_entry_has_the_required_keys_and_names_the_icon():
     assert entry["Exec"].split()[0] == "photocompare"
     assert entry["Icon"] == "photocompare"
     assert entry["Categories"].endswith(";")
-    assert "image/jpeg" in entry["MimeType"]
+    assert entry["Terminal"] == "false"
 
 
 def test_licence_notices_are_collected_with_texts_from_the_installed_metadata(tmp_path):
@@ -139,3 +139,36 @@ def test_frozen_entry_point_starts_the_gui_unless_given_a_cli_command(argv, expe
     finally:
         sys.path.remove(str(ROOT / "packaging"))
     assert entry._argv_for_cli(argv) == expected
+
+
+def test_linux_install_script_installs_the_bundle_menu_entry_and_icons(tmp_path):
+    """install.sh on a stand-in bundle (same layout, a tiny executable) into a temporary home."""
+    import shutil
+
+    bundle = tmp_path / "dist" / "photocompare"
+    (bundle / "_internal" / "resources").mkdir(parents=True)
+    shutil.copytree(ICONS, bundle / "_internal" / "resources" / "icons")
+    exe = bundle / "photocompare"
+    exe.write_text("#!/bin/sh\necho photocompare-stand-in \"$@\"\n")
+    exe.chmod(0o755)
+    home = tmp_path / "home"
+    env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home / "share"))
+    proc = subprocess.run(["bash", str(ROOT / "packaging" / "linux" / "install.sh"), str(bundle)],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    installed = home / ".local" / "opt" / "photocompare"
+    link = home / ".local" / "bin" / "photocompare"
+    assert link.is_symlink() and link.resolve() == (installed / "photocompare").resolve()
+    assert subprocess.run([str(link), "--version"], capture_output=True, text=True).stdout.startswith(
+        "photocompare-stand-in --version")
+    desktop = (home / "share" / "applications" / "photocompare.desktop").read_text()
+    assert f"Exec={home}/.local/bin/photocompare\n" in desktop
+    for size in (16, 48, 256, 512):
+        assert (home / "share" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "photocompare.png").is_file()
+    assert (home / "share" / "icons" / "hicolor" / "scalable" / "apps" / "photocompare.svg").is_file()
+    # reinstalling over an existing installation works (the folder is replaced, not nested)
+    again = subprocess.run(["bash", str(ROOT / "packaging" / "linux" / "install.sh"), str(bundle)],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert (installed / "photocompare").is_file()  # not a nested copy of the bundle folder
+    assert sorted(p.name for p in installed.iterdir()) == ["_internal", "photocompare"]

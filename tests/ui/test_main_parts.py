@@ -116,25 +116,6 @@ def test_thumbnail_loader_decodes_off_the_gui_thread_and_reports_bad_files(qtbot
     assert threading.main_thread() not in threads
 
 
-def test_label_suggestions_follow_yaw_and_expression():
-    from types import SimpleNamespace as NS
-
-    from photocompare.ui.label_suggest import suggest_labels
-
-    def m(yaw, smile=0.85, brow=0.25, eye=0.12, mouth=0.05):
-        expr = NS(mouth_open_iod=mouth, smile_width_iod=smile, eye_open_iod=eye, brow_raise_iod=brow)
-        return NS(face=NS(yaw_deg=yaw, expression=expr))
-
-    assert suggest_labels(m(2)) == ("frontal", "neutral")
-    assert suggest_labels(m(30))[0] == "right-oblique"
-    assert suggest_labels(m(-30))[0] == "left-oblique"
-    assert suggest_labels(m(-80))[0] == "left-lateral"
-    assert suggest_labels(m(0, smile=1.25, mouth=0.2))[1] == "smile"
-    assert suggest_labels(m(0, eye=0.01))[1] == "eyes-closed"
-    assert suggest_labels(m(0, brow=0.5))[1] == "raised-brows"
-    assert suggest_labels(NS(face=None)) == (None, None)
-
-
 def _row(pid, day, view="frontal", expr="neutral"):
     return la.PhotoRow(
         id=pid, patient_id=1, sha256=f"{pid:064x}", original_name=f"{pid}.jpg",
@@ -237,3 +218,20 @@ def test_signal_emit_does_not_release_references_it_does_not_own(qapp):
         e.changed.emit(i, 500, "x")
     after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
     assert all(abs(a - b) < 50 for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def test_difference_map_is_dark_for_identical_photos_and_ignores_uncovered_borders(astronaut_rgb):
+    import numpy as np
+
+    from photocompare.ui.compare_view import difference_heatmap
+
+    same = difference_heatmap(astronaut_rgb, astronaut_rgb.copy())
+    darker = (astronaut_rgb * 0.6).astype(np.uint8)
+    changed = difference_heatmap(astronaut_rgb, darker)
+    assert changed.mean() > same.mean() + 20
+    holed = darker.copy()
+    holed[:, :40] = 0  # e.g. the black border left by warping the after photo
+    valid = np.ones(astronaut_rgb.shape[:2], bool)
+    valid[:, :40] = False
+    masked = difference_heatmap(astronaut_rgb, holed, valid)
+    assert masked[:, :30].mean() <= same[:, :30].mean() + 25

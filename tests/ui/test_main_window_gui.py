@@ -298,7 +298,10 @@ def test_main_views_render_to_png(qtbot, demo_window, tmp_path):
 def test_export_button_writes_a_sheet_off_the_gui_thread(qtbot, demo_window, tmp_path):
     sheet = pytest.importorskip("photocompare.export.sheet")
     w = demo_window
-    _open_demo_pair(qtbot, w)
+    pair = _open_demo_pair(qtbot, w)
+    from photocompare.library import consent  # exports need the patient's consent (issue 8)
+
+    consent.record_consent(w.library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
     out = tmp_path / "sheet.pdf"
     with qtbot.waitSignal(w.export_finished, timeout=60_000) as blocker:
         w.run_export(sheet, w.compare.context, w.compare.pictures, str(out))
@@ -306,7 +309,8 @@ def test_export_button_writes_a_sheet_off_the_gui_thread(qtbot, demo_window, tmp
     assert out.read_bytes()[:5] == b"%PDF-"
 
 
-def test_the_gui_command_starts_the_demo_and_logs_without_patient_names(tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--review", "DEMO-001"]], ids=["main-window", "review-mode"])
+def test_the_gui_command_starts_the_demo_and_logs_without_patient_names(tmp_path, extra):
     import os
     import subprocess
     import sys
@@ -323,7 +327,7 @@ def test_the_gui_command_starts_the_demo_and_logs_without_patient_names(tmp_path
     )
     env.pop("PHOTOCOMPARE_LIBRARY", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "photocompare", "gui", "--demo"],
+        [sys.executable, "-m", "photocompare", "gui", "--demo", *extra],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -354,9 +358,8 @@ def test_unexpected_errors_show_a_readable_message_and_go_to_the_log(qtbot, tmp_
 
     from PySide6.QtWidgets import QMessageBox
 
-    from photocompare.ui import app as app_module
-
     from photocompare.core import quiet
+    from photocompare.ui import app as app_module
 
     monkeypatch.setattr(quiet, "_SINK_PATH", quiet._SINK_PATH)
     shown = []
@@ -392,13 +395,41 @@ def test_window_geometry_is_remembered(qtbot, library, tmp_path, analysis):
     qtbot.addWidget(first)
     first.show()
     qtbot.waitExposed(first)
-    first.resize(max(first.minimumSizeHint().width(), 790), 560)  # inside the offscreen screen
+    first.resize(first.width(), 560)  # the offscreen screen is 800 x 600: check the height
     qtbot.waitUntil(lambda: first.height() == 560)
-    wanted = (first.width(), first.height())
+    first.inspector_dock.hide()
     first.close()
     assert store.window_geometry() is not None
     first.shutdown()
     second = MainWindow(library, SettingsStore.at_path(tmp_path / "geometry.ini"), analysis, warm_up_analysis=False)
     qtbot.addWidget(second)
-    assert (second.width(), second.height()) == wanted
+    assert second.height() == 560
+    assert second.inspector_dock.isHidden(), "dock layout (window state) is restored too"
     second.shutdown()
+
+
+def test_dropping_files_on_the_window_imports_them(qtbot, window):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    _new_patient(window)
+    window.suggest_after_import = False
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(faces / "obama-720p.jpg"))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.import_finished, timeout=60_000):
+        window.dropEvent(event)
+    assert [p.original_name for p in la.list_photos(window.library, window.patient.id)] == ["obama-720p.jpg"]
+
+
+def test_full_screen_from_the_compare_view_keeps_only_the_comparison(qtbot, demo_window):
+    w = demo_window
+    _open_demo_pair(qtbot, w)
+    w.toggle_full_screen()
+    qtbot.waitUntil(w.isFullScreen)
+    assert w.patient_list.isHidden() and w.menuBar().isHidden()
+    assert w.compare.isVisible()
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not w.isFullScreen())
+    assert not w.patient_list.isHidden()

@@ -1,0 +1,364 @@
+"""Desktop integration follow-ups (engineer I): review mode shares the app's face model, review
+mode hides everything else (kiosk), audit entries for opening / review / export, the export
+dialog with the consent gate and de-identification, printing, and the label suggestions living
+in the core. Offscreen, on a copy of the demo library per test."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from photocompare.core.errors import ConsentMissing  # noqa: E402
+from photocompare.demo import DEMO_PATIENT_ID, DEMO_PATIENT_NAME  # noqa: E402
+from photocompare.library import audit, consent  # noqa: E402
+from photocompare.library.db import Library  # noqa: E402
+from photocompare.ui import library_access as la  # noqa: E402
+from photocompare.ui.analysis_service import AnalysisService  # noqa: E402
+from photocompare.ui.export_dialog import ExportDialog, ExportOptions  # noqa: E402
+from photocompare.ui.main_window import MainWindow  # noqa: E402
+from photocompare.ui.review_mode import ReviewWindow  # noqa: E402
+from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+
+SHOTS = Path("/tmp/shots")
+CHATTER = ("inference_feedback_manager", "InitGoogle", "TensorFlow Lite", "XNNPACK", "W0000", "I0000")
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    service = AnalysisService()
+    service.warm_up()
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory):
+    from photocompare.demo import create_demo_library
+
+    target = tmp_path_factory.mktemp("demo_master")
+    create_demo_library(target)
+    return target
+
+
+@pytest.fixture
+def library(demo_master, tmp_path):
+    """A private copy of the demo library: audit and consent rows of one test stay there."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_master, target)
+    lib = Library.open(target)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def window(qtbot, library, tmp_path, analysis):
+    w = MainWindow(
+        library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
+        suggest_labels_after_import=False,
+    )
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    for widget in QApplication.topLevelWidgets():
+        if widget is not w and widget.isVisible():
+            widget.close()
+    w.close()
+    _wait_audits(qtbot, w)
+    w.shutdown()
+
+
+def _wait_audits(qtbot, w) -> None:
+    qtbot.waitUntil(lambda: not w.audit_tasks, timeout=10_000)
+
+
+def _demo_patient(library) -> la.PatientRow:
+    row = la.find_patient(library, DEMO_PATIENT_ID)
+    assert row is not None
+    return row
+
+
+def _open_pair(qtbot, w):
+    assert w.select_patient_by_external_id(DEMO_PATIENT_ID)
+    pairs = w.suggested_pairs()
+    assert pairs, "the demo patient must offer a suggested pair"
+    with qtbot.waitSignal(w.compare.pair_ready, timeout=60_000):
+        w.open_pair(pairs[0].before, pairs[0].after)
+    assert w.compare.pictures.result is not None
+    return pairs[0]
+
+
+def _shot(widget: QWidget, name: str) -> Path:
+    QApplication.processEvents()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"i_{name}.png"
+    assert widget.grab().save(str(path))
+    return path
+
+
+def _visible_windows() -> list[QWidget]:
+    return [t for t in QApplication.topLevelWidgets() if t.isVisible() and t.isWindow()]
+
+
+# --- 1. review mode uses the app's one face model -------------------------------------------
+def test_review_mode_aligns_with_the_shared_analysis_service_only(qtbot, window, analysis, monkeypatch):
+    import photocompare.core.face as face
+
+    calls = []
+    real_compare = analysis.compare
+
+    def spy(before, after, thresholds=None, align=True):
+        calls.append((before, after))
+        return real_compare(before, after, thresholds, align=align)
+
+    class NoSecondAnalyzer:
+        def __init__(self, *a, **k):
+            raise AssertionError("review mode must not build its own FaceAnalyzer")
+
+    monkeypatch.setattr(analysis, "compare", spy)
+    monkeypatch.setattr(face, "FaceAnalyzer", NoSecondAnalyzer)
+    assert window.select_patient_by_external_id(DEMO_PATIENT_ID)
+    review = window.open_review_mode()
+    assert review is not None
+    qtbot.addWidget(review)
+    assert review._analysis is analysis
+    qtbot.waitUntil(lambda: bool(review._aligned), timeout=30_000)
+    pair = review.current_pair
+    assert (pair.before.path, pair.after.path) in calls
+    assert analysis.created == 1
+    assert review._own_analysis is None
+    review.leave_with_pin("")
+
+
+def test_review_mode_alone_builds_one_silenced_analyzer(qtbot, library, capfd):
+    patient = _demo_patient(library)
+    review = ReviewWindow(library, patient.id)
+    qtbot.addWidget(review)
+    review.show()
+    qtbot.waitUntil(lambda: bool(review._aligned), timeout=60_000)
+    own = review._own_analysis
+    assert own is not None and own.created == 1
+    if len(review.pairs) > 1:  # another cycle reuses the same analyzer
+        review.show_pair(0)
+        qtbot.waitUntil(lambda: 0 in review._aligned, timeout=30_000)
+        assert own.created == 1
+    review.close()
+    assert review._own_analysis is None
+    qtbot.waitUntil(lambda: own._closed, timeout=10_000)
+    err = capfd.readouterr().err
+    assert not [c for c in CHATTER if c in err], err[-1500:]
+
+
+# --- 2. kiosk: nothing but the review window while review mode is open ----------------------
+def test_review_mode_hides_every_other_window_until_it_is_left(qtbot, window):
+    other = QWidget()  # e.g. a non-modal tool window of the app
+    other.setWindowTitle("another window")
+    qtbot.addWidget(other)
+    other.show()
+    assert window.select_patient_by_external_id(DEMO_PATIENT_ID)
+    review = window.open_review_mode()
+    qtbot.addWidget(review)
+    qtbot.waitExposed(review)
+    for w in _visible_windows():
+        top = w
+        while top is not None and top is not review:
+            top = top.parentWidget()
+        assert top is review, f"{w.windowTitle()!r} is visible in review mode"
+    assert not window.isVisible() and not other.isVisible()
+    late = QWidget()  # a window that tries to appear during review (an import summary, …)
+    late.setWindowTitle("late window")
+    qtbot.addWidget(late)
+    late.show()
+    QApplication.processEvents()
+    assert not late.isVisible()
+    review.resize(1280, 800)
+    qtbot.waitUntil(lambda: bool(review._aligned), timeout=30_000)
+    _shot(review, "review_mode")
+    assert review.leave_with_pin("")
+    assert window.isVisible() and other.isVisible() and late.isVisible()
+    assert window.review_window is None
+    again = QWidget()  # after review mode, windows appear as usual
+    qtbot.addWidget(again)
+    again.show()
+    assert again.isVisible()
+
+
+# --- 3. audit: patient opened (once per selection change), review, menu ----------------------
+def test_opening_a_patient_and_review_mode_are_audited_once_per_change(qtbot, window, library):
+    demo = _demo_patient(library)
+    other = la.save_patient(
+        library, patient_id=None, external_id="AUD-2", display_name="Second Person", birth_year=None, notes=""
+    )
+
+    def opened(pid):
+        return len(audit.entries(library, patient_id=pid, action=audit.PATIENT_OPENED))
+
+    assert window.select_patient_by_external_id(DEMO_PATIENT_ID)
+    window.show_patient(demo.id)  # the same patient again (a refresh): no second entry
+    window.reload_patients(demo.id)
+    _wait_audits(qtbot, window)
+    assert opened(demo.id) == 1
+    window.show_patient(other.id)
+    window.show_patient(demo.id)
+    _wait_audits(qtbot, window)
+    assert (opened(demo.id), opened(other.id)) == (2, 1)
+    review = window.open_review_mode()
+    qtbot.addWidget(review)
+    _wait_audits(qtbot, window)
+    review.leave_with_pin("")
+    entries = audit.entries(library, patient_id=demo.id, action=audit.REVIEW_MODE_ENTERED)
+    assert len(entries) == 1 and entries[0].patient_external_id == DEMO_PATIENT_ID
+    everything = " ".join(e.details for e in audit.entries(library))
+    assert DEMO_PATIENT_NAME not in everything and "Second Person" not in everything
+
+    # Library ▸ Audit log… opens G's dialog, showing these entries
+    assert window.audit_action.isEnabled()
+    assert "Library" in [a.text().replace("&", "") for a in window.menuBar().actions()]
+    window.audit_action.trigger()
+    dialog = window.audit_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: not dialog.loading, timeout=10_000)
+    assert {r.action for r in dialog.records} >= {audit.PATIENT_OPENED, audit.REVIEW_MODE_ENTERED}
+    dialog.close()
+
+
+# --- 4. export: what for, consent gate, de-identified PDF, audit; print ---------------------
+def test_export_dialog_asks_the_use_and_never_suggests_a_name_when_deidentified(qtbot):
+    dialog = ExportDialog(
+        "sheet_Demo-Patient_ID-DEMO-001_2026-01-01.pdf", "/tmp/out", "Letter",
+        suggested_deidentified_name="sheet_ID-DEMO-001_2026-01-01.pdf",
+    )
+    qtbot.addWidget(dialog)
+    assert [dialog.use_box.itemData(i) for i in range(dialog.use_box.count())] == list(consent.USES)
+    assert dialog.options().paper == "letter"
+    dialog.deidentify_box.setChecked(True)
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("png"))
+    dialog.use_box.setCurrentIndex(dialog.use_box.findData(consent.TEACHING))
+    options = dialog.options()
+    assert options == ExportOptions(
+        consent.TEACHING, True, "letter", "png", "/tmp/out/sheet_ID-DEMO-001_2026-01-01.png"
+    )
+    assert "Demo" not in options.path
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    _shot(dialog, "export_dialog")
+
+
+def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
+    qtbot, window, library, tmp_path, monkeypatch
+):
+    from pypdf import PdfReader
+
+    from photocompare.export import sheet
+
+    pair = _open_pair(qtbot, window)
+    _shot(window, "compare_view")
+    ids = [pair.before.id, pair.after.id]
+    demo = _demo_patient(library)
+
+    # no consent for marketing: refused, nothing written, a clear message, the refusal audited
+    refused = tmp_path / "refused.pdf"
+    options = ExportOptions(consent.MARKETING, False, "a4", "pdf", str(refused))
+    with qtbot.waitSignal(window.export_finished, timeout=30_000) as blocker:
+        window.run_export(sheet, window.compare.context, window.compare.pictures, str(refused), options)
+    assert isinstance(blocker.args[0], ConsentMissing)
+    assert not refused.exists() and not list(tmp_path.glob("refused*"))
+    box = window.export_message
+    assert box is not None and box.isVisible()
+    assert "consent" in box.windowTitle().lower() and "marketing" in box.text()
+    box.close()
+    assert audit.entries(library, action=audit.EXPORT_REFUSED)
+    assert not audit.entries(library, action=audit.SHEET_EXPORTED)
+
+    # consent for sharing with the patient: through the Export button and its dialog, a
+    # de-identified PDF without the name, audited
+    consent.record_consent(library, ids, [consent.PATIENT_SHARING])
+    out = tmp_path / "shared.pdf"
+    suggested = []
+
+    def answer(dialog):  # stands in for the user filling in the dialog
+        dialog.deidentify_box.setChecked(True)
+        suggested.append(Path(dialog.path_edit.text()).name)
+        dialog.set_options(ExportOptions(consent.PATIENT_SHARING, True, "letter", "pdf", str(out)))
+        return ExportDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", answer)
+    with qtbot.waitSignal(window.export_finished, timeout=60_000) as blocker:
+        window.compare.export_button.click()
+    assert not isinstance(blocker.args[0], BaseException), blocker.args[0]
+    assert suggested and DEMO_PATIENT_ID in suggested[0] and "Demo" not in suggested[0]
+    reader = PdfReader(str(out))
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
+    assert DEMO_PATIENT_ID in text
+    assert DEMO_PATIENT_NAME not in text and "Demo" not in text
+    assert "Demo" not in str(reader.metadata or {})
+    width_pt = float(reader.pages[0].mediabox.width)
+    assert abs(width_pt - 612) < 2, "Letter paper"
+    _wait_audits(qtbot, window)
+    exported = audit.entries(library, action=audit.SHEET_EXPORTED)
+    assert len(exported) == 1 and exported[0].patient_id == demo.id
+    assert '"deidentified": true' in exported[0].details and consent.PATIENT_SHARING in exported[0].details
+    assert "shared.pdf" in exported[0].details
+
+
+def test_print_checks_consent_then_prints_through_the_print_dialog(qtbot, window, library, tmp_path, monkeypatch):
+    from PySide6.QtPrintSupport import QPrinter
+
+
+    pair = _open_pair(qtbot, window)
+    consent.record_consent(library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
+    out = tmp_path / "printed.pdf"
+    asked = []
+
+    def fake_dialog(printer):  # stands in for QPrintDialog.exec(): "print to file", accepted
+        asked.append(printer)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        return True
+
+    monkeypatch.setattr(window, "_ask_printer", fake_dialog)
+    uses = []
+
+    def answer(dialog):  # the print variant of the dialog: use, de-identify and paper only
+        assert dialog.for_print and not dialog.path_edit.isVisibleTo(dialog)
+        dialog.use_box.setCurrentIndex(dialog.use_box.findData(consent.CLINICAL_RECORD))
+        uses.append(dialog.options())
+        return ExportDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ExportDialog, "exec", answer)
+    with qtbot.waitSignal(window.export_finished, timeout=60_000) as blocker:
+        window.compare.print_button.click()
+    assert uses and uses[0].fmt == "print"
+    assert not isinstance(blocker.args[0], BaseException), blocker.args[0]
+    assert len(asked) == 1
+    assert out.read_bytes()[:5] == b"%PDF-"
+    _wait_audits(qtbot, window)
+    exported = audit.entries(library, action=audit.SHEET_EXPORTED)
+    assert len(exported) == 1 and '"format": "print"' in exported[0].details
+
+
+# --- 5. label suggestions are computed by the core ------------------------------------------
+def test_label_suggestions_live_in_the_qt_free_core():
+    code = (
+        "import sys; import photocompare.core.labels as m; "
+        "assert not [n for n in sys.modules if n.startswith('PySide6')]; "
+        "print(m.suggest_labels.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "photocompare.core.labels"
+    from photocompare.core import labels
+    from photocompare.ui import inspector, label_suggest, main_window
+
+    assert label_suggest.suggest_labels is labels.suggest_labels
+    assert inspector.suggest_labels is labels.suggest_labels
+    assert main_window.suggest_labels is labels.suggest_labels
