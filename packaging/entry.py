@@ -4,6 +4,7 @@
 `photocompare --version` -> the same CLI as `python -m photocompare`.
 """
 
+import os
 import sys
 
 
@@ -22,10 +23,22 @@ def _argv_for_cli(args: list[str]) -> list[str]:
     return ["gui", *args]
 
 
+NO_DISPLAY = (
+    "photocompare: no display (DISPLAY / WAYLAND_DISPLAY are not set), so the window cannot "
+    "open; run it on the desktop, use a command (photocompare --help), or set "
+    "QT_QPA_PLATFORM=offscreen to start it invisibly"
+)
+
+
 def main() -> int:
     from photocompare.cli import main as cli_main
 
-    return cli_main(_argv_for_cli(sys.argv[1:]))
+    argv = _argv_for_cli(sys.argv[1:])
+    if argv[:1] == ["gui"] and os.environ.get("PHOTOCOMPARE_QPA_FALLBACK") and "-h" not in argv \
+            and "--help" not in argv:
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
+    return cli_main(argv)
 
 
 if __name__ == "__main__":

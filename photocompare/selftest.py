@@ -131,7 +131,17 @@ def step_library(state: dict) -> str:
             raise StepFailed("the imported patient is missing after reopening the library")
     finally:
         library.close()
-    return "SQLite library created, migrated, demo face imported and found after reopening"
+    # A clinic library is PostgreSQL: the driver and its libpq must load (no server needed).
+    import psycopg
+    from sqlalchemy.dialects import registry
+
+    registry.load("postgresql.psycopg")
+    libpq = psycopg.pq.version()
+    return (
+        "SQLite library created, migrated, demo face imported and found after reopening; "
+        f"PostgreSQL driver psycopg {psycopg.__version__} ({psycopg.pq.__impl__} libpq "
+        f"{libpq // 10000}.{libpq % 100}) loads"
+    )
 
 
 def _rotated_copy(source: Path, target: Path, degrees: float) -> None:

@@ -93,7 +93,8 @@ class PatientList(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.count_label.setText(f"{shown} of {total} patients" if shown != total else f"{total} patients")
+        noun = "patient" if total == 1 else "patients"
+        self.count_label.setText(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}")
 
     def _select_first(self) -> None:
         if self.proxy.rowCount():

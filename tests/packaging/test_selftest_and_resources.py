@@ -172,3 +172,15 @@ def test_linux_install_script_installs_the_bundle_menu_entry_and_icons(tmp_path)
     assert again.returncode == 0, again.stderr
     assert (installed / "photocompare").is_file()  # not a nested copy of the bundle folder
     assert sorted(p.name for p in installed.iterdir()) == ["_internal", "photocompare"]
+
+
+def test_frozen_entry_refuses_an_invisible_gui_when_there_is_no_display(monkeypatch, capsys):
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import entry
+    finally:
+        sys.path.remove(str(ROOT / "packaging"))
+    monkeypatch.setenv("PHOTOCOMPARE_QPA_FALLBACK", "1")  # what the runtime hook sets
+    monkeypatch.setattr(sys, "argv", ["photocompare", "--demo"])
+    assert entry.main() == 2
+    assert "no display" in capsys.readouterr().err
