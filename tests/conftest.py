@@ -112,3 +112,20 @@ def library_url(request, tmp_path) -> str:
 def library_store(tmp_path) -> Path:
     """A store folder for originals and thumbnails (the shared folder of a clinic)."""
     return tmp_path / "store"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _widgets_application_first():
+    """Make the first Qt application of a test process a QApplication.
+
+    The exporters start a bare QGuiApplication when none exists (right for the CLI); if one of
+    their tests ran first in a worker, a later widget test would abort ("Must construct a
+    QApplication before a QWidget"). In the real app QApplication always exists first.
+    """
+    from photocompare.core.quiet import drop_cv2_qt_environment
+
+    drop_cv2_qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    yield app

@@ -53,8 +53,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_file() -> str | None:
+    """Send log records to the per-user log file, never to the terminal.
+
+    Without a handler Python's last-resort handler prints warnings and tracebacks on stderr,
+    which breaks the one-line-per-failure rule. The file is only created when something is
+    logged (`delay=True`). Returns its path, or None when the log folder cannot be used.
+    """
+    import logging.handlers
+
+    root = logging.getLogger()
+    if root.handlers:
+        return None
+    logging.captureWarnings(True)  # library UserWarnings (pydicom, PIL) go to the log file
+    from photocompare.settings import log_dir
+
+    try:
+        directory = log_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "photocompare.log"
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
+        )
+    except OSError:
+        root.addHandler(logging.NullHandler())
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return str(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    log_file = _log_to_file()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
@@ -76,5 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # last resort: one line for the user, the traceback for the log
         log.exception("unexpected error")
-        print(f"photocompare: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        where = f" (details in {log_file})" if log_file else ""
+        print(
+            f"photocompare: unexpected error: {type(exc).__name__}: {exc}{where}",
+            file=sys.stderr,
+        )
         return 2

@@ -129,7 +129,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     if not args.library:
         raise LibraryError("restore needs --library (a new folder or an empty database)")
-    with open_library(args) as library:
+    from pathlib import Path
+
+    from photocompare.library.backup import open_backup, read_manifest
+
+    # an unreadable backup is reported before the new library is created: a failed restore
+    # leaves no empty library folder behind
+    path = Path(args.backup_file)
+    with open_backup(path) as zf:
+        read_manifest(zf, path.name)
+    with open_library(args, create=True) as library:
         summary = restore(args.backup_file, library)
         location = library.location
     if args.json:
@@ -159,7 +168,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         records = records[-args.limit:] if args.limit > 0 else []
     if args.csv:
         n = audit.write_csv(records, args.csv)
-        print(f"wrote {n} audit entries to {args.csv}")
+        if args.json:
+            _print_json({"path": args.csv, "entries": n})
+        else:
+            print(f"wrote {n} audit entries to {args.csv}")
         return 0
     if args.json:
         _print_json([{**r.__dict__, "at_utc": r.at_utc.isoformat(timespec="seconds")}
@@ -244,7 +256,8 @@ def cmd_trash_list(args: argparse.Namespace) -> int:
             patient_id = patient.id
         items = trash.list_trash(library, patient_id=patient_id)
     if args.json:
-        _print_json([item.__dict__ for item in items])
+        _print_json([{**item.__dict__, "deleted_at": item.deleted_at.isoformat(timespec="seconds")}
+                     for item in items])
         return 0
     if not items:
         print("the trash is empty")
@@ -253,6 +266,20 @@ def cmd_trash_list(args: argparse.Namespace) -> int:
               f"{t.original_name:<30} deleted {t.deleted_at.isoformat(timespec='seconds')} "
               f"by {t.deleted_by or '?'}")
     return 0
+
+
+def _check_trash_ids(library, ids: list[int], action: str) -> None:
+    """Refuse the whole command before changing anything when one photo cannot take it: a
+    failing `trash delete 1 999` must not have moved photo 1 to the trash."""
+    for photo_id in dict.fromkeys(ids):
+        photo = library.photo(photo_id)
+        if photo is None:
+            raise LibraryError(f"no photo with id {photo_id}; nothing changed")
+        name = f"photo {photo.original_name} (id {photo_id})"
+        if action == "delete" and photo.deleted_at is not None:
+            raise LibraryError(f"{name} is already in the trash; nothing changed")
+        if action in ("restore", "purge") and photo.deleted_at is None:
+            raise LibraryError(f"{name} is not in the trash; nothing changed")
 
 
 def cmd_trash_change(args: argparse.Namespace) -> int:
@@ -265,6 +292,8 @@ def cmd_trash_change(args: argparse.Namespace) -> int:
             ids = [t.photo_id for t in trash.list_trash(library)]
         elif not ids:
             raise LibraryError(f"trash {action}: name the photos (PHOTO_ID ...)")
+        ids = list(dict.fromkeys(ids))
+        _check_trash_ids(library, ids, action)
         files_removed = 0
         for photo_id in ids:
             if action == "delete":

@@ -103,6 +103,10 @@ def run_course(args) -> int:
         if not args.treatment:
             print("photocompare: course --diary needs at least one --treatment DATE", file=sys.stderr)
             return 2
+        if args.today and args.today < min(args.treatment):
+            print(f"photocompare: --today {args.today} is before the first treatment "
+                  f"({min(args.treatment)})", file=sys.stderr)
+            return 2
         from pathlib import Path
 
         from photocompare.core.diary_csv import parse_diary_csv
@@ -129,7 +133,7 @@ def run_course(args) -> int:
         from photocompare.library.course_repo import load_course
         from photocompare.library.db import Library
 
-        with Library.open(args.library, args.store) as library:
+        with Library.open(args.library, args.store, create=False) as library:
             report = load_course(library, args.patient, today=args.today, settings=settings)
     if args.json:
         print(json.dumps(report.to_json(details=args.details), indent=2, ensure_ascii=False))
@@ -186,7 +190,7 @@ def run_diary_import(args) -> int:
     from photocompare.library.course_repo import import_diary_csv
     from photocompare.library.db import Library
 
-    with Library.open(args.library, args.store) as library:
+    with Library.open(args.library, args.store, create=False) as library:
         result = import_diary_csv(library, args.patient, args.file,
                                   skip_bad_rows=args.skip_bad_rows)
     from pathlib import Path
@@ -209,7 +213,7 @@ def run_diary_export(args) -> int:
     from photocompare.library.course_repo import export_diary_csv
     from photocompare.library.db import Library
 
-    with Library.open(args.library, args.store) as library:
+    with Library.open(args.library, args.store, create=False) as library:
         count = export_diary_csv(library, args.patient, args.file, summaries=args.summaries)
     print(f"{args.file}: {count} {'monthly summaries' if args.summaries else 'days'} written")
     return 0

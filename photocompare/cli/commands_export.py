@@ -140,6 +140,47 @@ def _fail(message: str) -> int:
     return 2
 
 
+def overwrites_input(outputs, inputs) -> str | None:
+    """A message when an output path is one of the input photos (originals are never
+    modified: `align B.jpg A.jpg -o A.jpg` must not replace the after photo), else None."""
+    def key(path) -> Path:
+        return Path(path).expanduser().resolve()
+
+    sources = {key(p): Path(p).name for p in inputs if p}
+    for out in outputs:
+        if key(out) in sources:
+            return f"{Path(out).name}: the output would overwrite an input photo; choose another name"
+    return None
+
+
+def _bad_logo(path: Path) -> str | None:
+    """The message for a clinic logo that is not a readable image (the sheet would silently
+    print no logo), else None. SVG is left to Qt, which draws it."""
+    if path.suffix.lower() == ".svg":
+        return None
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img.verify()
+    except Exception:  # noqa: BLE001 - Pillow raises many types for a non-image
+        return f"{path.name}: the clinic logo is not a readable image (PNG, JPEG or SVG)"
+    return None
+
+
+def _bad_view(view: str | None) -> str | None:
+    """The message for a --view that is not one of the library's view labels, else None."""
+    from photocompare.library.models import VIEW_LABELS
+
+    if view is None or view in VIEW_LABELS:
+        return None
+    return f"--view {view!r}: use one of {', '.join(VIEW_LABELS)}"
+
+
 def run_sheet(args) -> int:
     output = Path(args.output)
     suffix = output.suffix.lower()
@@ -149,6 +190,13 @@ def run_sheet(args) -> int:
         return _fail(f"--dpi {args.dpi}: use 30 to 600")
     if args.clinic_logo and not Path(args.clinic_logo).is_file():
         return _fail(f"{args.clinic_logo}: clinic logo not found")
+    if args.clinic_logo and _bad_logo(Path(args.clinic_logo)):
+        return _fail(_bad_logo(Path(args.clinic_logo)))
+    if _bad_view(args.view):
+        return _fail(_bad_view(args.view))
+    clash = overwrites_input([output], [args.before, args.after, args.clinic_logo])
+    if clash:
+        return _fail(clash)
     if args.patient:
         if args.before or args.after:
             return _fail("give either BEFORE AFTER or --patient ID, not both")
@@ -353,6 +401,16 @@ def run_dicom(args) -> int:
         value = getattr(args, name)
         if value is not None and not _UID_RE.fullmatch(value):
             return _fail(f"--{name.replace('_', '-')} {value!r} is not a valid DICOM UID")
+    if _bad_view(args.view):
+        return _fail(_bad_view(args.view))
+    if overwrites_input([output], [args.photo]):
+        return _fail(overwrites_input([output], [args.photo]))
+    # DICOM LO / PN components hold at most 64 characters: refuse rather than write a file a
+    # PACS may reject (pydicom would only warn)
+    if len(args.patient_id or "") > 64:
+        return _fail(f"--patient-id is {len(args.patient_id)} characters long; DICOM allows 64")
+    if args.patient_name and any(len(part) > 64 for part in args.patient_name.split("^")):
+        return _fail("--patient-name: a DICOM name part holds at most 64 characters")
     write_dicom(
         args.photo,
         output,
@@ -379,15 +437,28 @@ def run_export_pair(args) -> int:
     output = Path(args.output)
     if output.suffix.lower() not in (".jpg", ".jpeg", ".png"):
         return _fail(f"{output.name}: the output must end in .jpg, .jpeg or .png")
+    targets = [output] if args.side_by_side else [
+        output.with_name(f"{output.stem}-{side}{output.suffix}") for side in ("before", "after")
+    ]
+    clash = overwrites_input(targets, [args.before, args.after])
+    if clash:
+        return _fail(clash)
     alignment = None
     if not args.no_align:
         from photocompare.core.pairing import compare_photos
 
         with _analyzer() as analyzer:
-            alignment = compare_photos(args.before, args.after, analyzer).alignment
+            result = compare_photos(args.before, args.after, analyzer)
+        alignment = result.alignment
         if alignment is None:
+            missing = [
+                Path(path).name
+                for path, photo in ((args.before, result.before), (args.after, result.after))
+                if photo.face is None
+            ]
             print(
-                "photocompare: no face found in both photos — exported as taken, not aligned",
+                f"photocompare: no face found in {' and '.join(missing) or 'the pair'} — "
+                "exported as taken, not aligned",
                 file=sys.stderr,
             )
     written = export_pair(

@@ -90,6 +90,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             return 0
         any_error = False
         for i, job in enumerate(jobs):
+            if job.get("error"):
+                any_error = True
+                _emit_batch_error(job, job["error"], args.json)
+                continue
             try:
                 result = compare_photos(
                     job["before"], job["after"], analyzer, align=not args.no_align
@@ -110,6 +114,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _emit_batch_error(job: dict[str, Any], reason: str, as_json: bool) -> None:
+    print(f"photocompare: {reason}", file=sys.stderr, flush=True)
     if as_json:
         print(
             json.dumps(
@@ -125,6 +130,8 @@ def _emit_batch_error(job: dict[str, Any], reason: str, as_json: bool) -> None:
             ),
             flush=True,
         )
+    elif job.get("error"):
+        print(f"ERROR  {reason}", flush=True)
     else:
         print(f"ERROR  {job['before']} / {job['after']}: {reason}", flush=True)
 
@@ -187,7 +194,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
             return _usage("align: expected BEFORE AFTER -o OUT.png|.jpg (or --batch JOBS.csv)")
         for p in args.photos:
             _require_file(Path(p))
-        _check_output(Path(args.output))
+        _check_output(Path(args.output), tuple(Path(p) for p in args.photos))
         jobs = None
 
     with FaceAnalyzer() as analyzer:
@@ -203,9 +210,14 @@ def _cmd_align(args: argparse.Namespace) -> int:
             return 0
         any_error = False
         for job in jobs:
+            if job.get("error"):
+                any_error = True
+                print(f"ERROR  {job['error']}", flush=True)
+                print(f"photocompare: {job['error']}", file=sys.stderr, flush=True)
+                continue
             try:
                 out = Path(job["output"])
-                _check_output(out)
+                _check_output(out, (Path(job["before"]), Path(job["after"])))
                 _align_one(
                     analyzer,
                     Path(job["before"]),
@@ -218,6 +230,7 @@ def _cmd_align(args: argparse.Namespace) -> int:
             except PhotoCompareError as exc:
                 any_error = True
                 print(f"ERROR  {job['before']} / {job['after']}: {exc}", flush=True)
+                print(f"photocompare: {exc}", file=sys.stderr, flush=True)
         return 1 if any_error else 0
 
 
@@ -309,8 +322,13 @@ def _require_file(path: Path) -> None:
         raise UnreadablePhoto(path, "is a folder, not a photo")
 
 
-def _check_output(out: Path) -> None:
+def _check_output(out: Path, inputs: tuple[Path, ...] = ()) -> None:
+    from photocompare.cli.commands_export import overwrites_input
     from photocompare.core.errors import ExportError
+
+    clash = overwrites_input([out], inputs)
+    if clash:
+        raise ExportError(clash)
 
     if out.suffix.lower() not in (".png", ".jpg", ".jpeg"):
         raise ExportError(f"{out.name}: output must end in .png or .jpg")
@@ -319,10 +337,22 @@ def _check_output(out: Path) -> None:
 
 
 def _read_jobs(csv_path: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Rows of a batch CSV (UTF-8 with or without BOM; `,` `;` or tab separated).
+
+    A row with an empty required cell gets an "error" naming its line; the batch reports it
+    and goes on with the other rows.
+    """
+    if csv_path.exists() and not csv_path.is_dir() and not csv_path.is_file():
+        raise BadJobFile(f"{csv_path.name}: not a regular file")  # a FIFO would block for ever
     try:
         with open(csv_path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip().lower() for h in (reader.fieldnames or [])]
+            first = fh.readline()
+            fh.seek(0)
+            if first.startswith("\ufeff"):
+                fh.read(1)
+            delimiter = max((",", ";", "\t"), key=first.count)
+            reader = csv.DictReader(fh, delimiter=delimiter)
+            header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in columns if c not in header]
             if missing:
                 raise BadJobFile(
@@ -331,14 +361,31 @@ def _read_jobs(csv_path: Path, columns: tuple[str, ...]) -> list[dict[str, Any]]
                 )
             jobs = []
             for row in reader:
-                clean = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+                # a row longer than the header puts its extra cells in a list under None
+                clean = {
+                    (k or "").strip().lower(): v.strip()
+                    for k, v in row.items()
+                    if k is not None and isinstance(v, str)
+                }
                 if not any(clean.get(c) for c in columns):
                     continue  # blank line
-                jobs.append({c: _resolve(clean.get(c, ""), csv_path) for c in columns})
+                job: dict[str, Any] = {
+                    c: _resolve(clean.get(c, ""), csv_path) for c in columns
+                }
+                empty = [c for c in columns if not clean.get(c)]
+                if empty:
+                    job["error"] = (
+                        f"{csv_path.name}: line {reader.line_num}: no {', '.join(empty)}"
+                    )
+                jobs.append(job)
             return jobs
     except FileNotFoundError:
         raise BadJobFile(f"{csv_path.name}: no such file") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except IsADirectoryError:
+        raise BadJobFile(f"{csv_path.name}: is a folder, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise BadJobFile(f"{csv_path.name}: not a UTF-8 text (CSV) file") from None
+    except (OSError, csv.Error) as exc:
         raise BadJobFile(f"{csv_path.name}: cannot read ({exc})") from None
 
 

@@ -31,11 +31,18 @@ def add_library_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="DIR", default=None, help=STORE_HELP)
 
 
-def open_library(args: argparse.Namespace):
-    """Library.open with the command's --library/--store (LibraryError -> exit 2 by main)."""
+def open_library(args: argparse.Namespace, *, create: bool = False):
+    """Library.open with the command's --library/--store (LibraryError -> exit 2 by main).
+
+    Only commands that add to a library (`import`, `patient add`, `restore`) pass
+    `create=True`; every other command refuses a folder holding no library ("no library at
+    ...", exit 2) rather than silently making an empty one at a mistyped path.
+    """
     from photocompare.library.db import Library
 
-    return Library.open(getattr(args, "library", None), getattr(args, "store", None))
+    return Library.open(
+        getattr(args, "library", None), getattr(args, "store", None), create=create
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -180,7 +187,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     files = expand_paths(args.paths)
     if not files:
         raise LibraryError(f"no photo files found in {', '.join(args.paths)}")
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         summary = import_paths(library, files, args.patient, display_name=args.name)
         for result in summary.results:
             if result.status == "rejected":
@@ -271,7 +278,7 @@ def cmd_photos(args: argparse.Namespace) -> int:
 
 
 def cmd_patient_add(args: argparse.Namespace) -> int:
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         patient = library.add_patient(args.external_id, args.name, args.birth_year, args.notes)
         if args.json:
             _print_json(patient_json(patient, 0))

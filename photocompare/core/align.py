@@ -71,6 +71,16 @@ def similarity_from_matrix(m: np.ndarray) -> tuple[float, float]:
     return math.degrees(math.atan2(-b, a)), math.hypot(a, b)
 
 
+def _apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Points (N,2) mapped by the 2x3 matrix `m`."""
+    return pts @ m[:, :2].T + m[:, 2]
+
+
+def _homogeneous(m: np.ndarray) -> np.ndarray:
+    """The 3x3 form of a 2x3 affine matrix (so transforms compose by @ and invert)."""
+    return np.vstack([m, [0, 0, 1.0]])
+
+
 def umeyama(src: np.ndarray, dst: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Weighted least-squares similarity taking src (N,2) to dst (N,2); 2x3 matrix."""
     w = np.ones(len(src)) if weights is None else np.asarray(weights, float)
@@ -96,7 +106,7 @@ def robust_similarity(
     m = umeyama(src, dst)
     k = 0.03 * scale_ref
     for _ in range(iterations):
-        res = np.linalg.norm(src @ m[:, :2].T + m[:, 2] - dst, axis=1)
+        res = np.linalg.norm(_apply(m, src) - dst, axis=1)
         w = np.where(res <= k, 1.0, k / np.maximum(res, 1e-12))
         m = umeyama(src, dst, w)
     return m
@@ -113,6 +123,12 @@ def _stable_mask(points: np.ndarray, shape: tuple[int, int], iod: float) -> np.n
         cv2.circle(mask, (int(round(x)), int(round(y))), r, 1, -1)
     grow = max(1, int(round(0.06 * iod)))
     return cv2.dilate(mask, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+
+
+def _sample_at(img: np.ndarray, mx: np.ndarray, my: np.ndarray) -> np.ndarray:
+    """`img` bilinearly sampled at the float32 points (mx, my), edges replicated; float64."""
+    sampled = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return sampled.ravel().astype(np.float64)
 
 
 def similarity_lk(
@@ -158,43 +174,11 @@ def similarity_lk(
             a, b, tx, ty = p
             wx = (1 + a) * x - b * y + tx + cx
             wy = b * x + (1 + a) * y + ty + cy
-            mx = (wx * f).astype(np.float32)
-            my = (wy * f).astype(np.float32)
-            sample = (
-                cv2.remap(
-                    im,
-                    mx.reshape(-1, 1),
-                    my.reshape(-1, 1),
-                    cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE,
-                )
-                .ravel()
-                .astype(np.float64)
-            )
-            ix = (
-                cv2.remap(
-                    gx,
-                    mx.reshape(-1, 1),
-                    my.reshape(-1, 1),
-                    cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE,
-                )
-                .ravel()
-                .astype(np.float64)
-                * f
-            )
-            iy = (
-                cv2.remap(
-                    gy,
-                    mx.reshape(-1, 1),
-                    my.reshape(-1, 1),
-                    cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE,
-                )
-                .ravel()
-                .astype(np.float64)
-                * f
-            )
+            mx = (wx * f).astype(np.float32).reshape(-1, 1)
+            my = (wy * f).astype(np.float32).reshape(-1, 1)
+            sample = _sample_at(im, mx, my)
+            ix = _sample_at(gx, mx, my) * f
+            iy = _sample_at(gy, mx, my) * f
             r = gain * sample + bias - t
             k = 1.5 * max(np.median(np.abs(r)), 1e-3)
             wts = np.where(np.abs(r) <= k, 1.0, k / np.maximum(np.abs(r), 1e-12))
@@ -237,8 +221,9 @@ def _intensity_refine(
     """Refine m_init (after -> before, analysed px) by intensity registration on the stable regions of BEFORE."""
     h, w = before_grey.shape
     pts = before_pts[:, :2]
-    x0, y0 = pts[list(STABLE_LANDMARKS)].min(axis=0) - 0.6 * iod
-    x1, y1 = pts[list(STABLE_LANDMARKS)].max(axis=0) + 0.6 * iod
+    stable = pts[list(STABLE_LANDMARKS)]
+    x0, y0 = stable.min(axis=0) - 0.6 * iod
+    x1, y1 = stable.max(axis=0) + 0.6 * iod
     x0, y0 = int(max(0, x0)), int(max(0, y0))
     x1, y1 = int(min(w, x1)), int(min(h, y1))
     if x1 - x0 < 16 or y1 - y0 < 16:
@@ -254,20 +239,17 @@ def _intensity_refine(
     to_crop = zoom @ shift  # before px -> crop px
     cw, ch = int(round((x1 - x0) * f)), int(round((y1 - y0) * f))
     template = cv2.warpAffine(before_grey, to_crop[:2], (cw, ch), flags=cv2.INTER_LINEAR)
-    m3 = np.vstack([m_init, [0, 0, 1]])
-    init_crop = to_crop @ m3  # after px -> crop px
+    init_crop = to_crop @ _homogeneous(m_init)  # after px -> crop px
     # Input image: AFTER warped into the crop with the landmark estimate.
     warped = cv2.warpAffine(
         after_grey, init_crop[:2], (cw, ch), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
-    mask_pts = before_pts.copy()
-    mask_pts[:, :2] = pts @ to_crop[:2, :2].T + to_crop[:2, 2]
-    mask = _stable_mask(mask_pts, (ch, cw), iod * f)
+    mask = _stable_mask(_apply(to_crop[:2], pts), (ch, cw), iod * f)
     warp = similarity_lk(template.astype(np.float32), warped.astype(np.float32), mask > 0)
     if warp is None:
         return None
     # The warp maps template coords -> input coords (input = AFTER warped by the first guess).
-    corr = np.vstack([warp, [0, 0, 1.0]])
+    corr = _homogeneous(warp)
     # after px -> crop(warped) via init_crop; crop(template) -> crop(warped) via corr.
     # So after -> template crop = inv(corr) @ init_crop, and -> before = inv(to_crop) @ that.
     total = np.linalg.inv(to_crop) @ np.linalg.inv(corr) @ init_crop
@@ -301,22 +283,15 @@ def estimate_alignment(
         if refined is not None:
             rot0, sc0 = similarity_from_matrix(m_a)
             rot1, sc1 = similarity_from_matrix(refined)
-            moved = np.linalg.norm(
-                ap_a[idx] @ refined[:, :2].T
-                + refined[:, 2]
-                - (ap_a[idx] @ m_a[:, :2].T + m_a[:, 2]),
-                axis=1,
-            )
+            moved = np.linalg.norm(_apply(refined, ap_a[idx]) - _apply(m_a, ap_a[idx]), axis=1)
             if abs(rot1 - rot0) < 3.0 and abs(sc1 / sc0 - 1) < 0.05 and moved.max() < 0.15 * iod_a:
                 m_a, method = refined, "landmarks+intensity"
     # Convert to full resolution: before_full = S_b^-1 * m_a * S_a * after_full
     sb = np.diag([1 / before_scale, 1 / before_scale, 1.0])
     sa = np.diag([after_scale, after_scale, 1.0])
-    m_full = (sb @ np.vstack([m_a, [0, 0, 1]]) @ sa)[:2]
+    m_full = (sb @ _homogeneous(m_a) @ sa)[:2]
     _, _, _, iod_full = face_frame(before_pts)
-    res = np.linalg.norm(
-        after_pts[idx, :2] @ m_full[:, :2].T + m_full[:, 2] - before_pts[idx, :2], axis=1
-    )
+    res = np.linalg.norm(_apply(m_full, after_pts[idx, :2]) - before_pts[idx, :2], axis=1)
     rot, scale = similarity_from_matrix(m_full)
     return Alignment(
         rotation_deg=float(rot),
@@ -341,10 +316,9 @@ def warp_to_before(
     `alignment` is in full-resolution px; pass the scales when the arrays are reduced copies
     (array px per full-res px).
     """
-    m = np.vstack([alignment.as_array(), [0, 0, 1]])
     m = (
         np.diag([before_scale, before_scale, 1.0])
-        @ m
+        @ _homogeneous(alignment.as_array())
         @ np.diag([1 / after_scale, 1 / after_scale, 1.0])
     )
     h, w = before_shape[:2]
@@ -371,8 +345,9 @@ def match_photometric(
     lin_a = srgb_to_linear(after_rgb)
     lin_b = srgb_to_linear(before_rgb)
     sel = np.ones(after_rgb.shape[:2], bool) if mask is None else mask.astype(bool)
-    sel &= (after_rgb.max(axis=2) > 8) & (after_rgb.max(axis=2) < 250)
-    sel &= (before_rgb.max(axis=2) > 8) & (before_rgb.max(axis=2) < 250)
+    for rgb in (after_rgb, before_rgb):  # neither clipped dark nor clipped bright
+        peak = rgb.max(axis=2)
+        sel &= (peak > 8) & (peak < 250)
     if sel.sum() < 50:
         return after_rgb.copy()
     gains = np.median(lin_b[sel], axis=0) / np.maximum(np.median(lin_a[sel], axis=0), 1e-6)

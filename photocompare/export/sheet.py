@@ -450,7 +450,7 @@ def _printed_dpi(s: SheetData, width: float, box_h: float) -> float:
 
 def _measure(kind: str, s: SheetData, m: _Metrics, width: float, note: str | None = None) -> float:
     if kind == "header":
-        return _header_height(m, s, width)[1]
+        return _header_height(m, s, width, _logo_size_mm(m.QtGui, s))[1]
     if kind == "images":
         # Only the labels above and the note below; the box height is decided by _paginate.
         h = m.text_height("X", width, BODY_PT, True) + 1.5
@@ -463,14 +463,14 @@ def _measure(kind: str, s: SheetData, m: _Metrics, width: float, note: str | Non
         h = _section_title_h(m, width)
         if table[1]:
             h += _table_height(m, table, width)
-        if _migraine_note(s):
-            h += m.text_height(_migraine_note(s), width, BODY_PT, italic=True) + 1.0
+        if note := _migraine_note(s):
+            h += m.text_height(note, width, BODY_PT, italic=True) + 1.0
         return h
     if kind == "measures":
         chart_w, table_w = _measures_split(width, s)
         h_table = _table_height(m, _measure_table(s), table_w) if s.measures else 0.0
-        if _measures_note(s):
-            h_table += m.text_height(_measures_note(s), table_w, SMALL_PT, italic=True) + 1.0
+        if note := _measures_note(s):
+            h_table += m.text_height(note, table_w, SMALL_PT, italic=True) + 1.0
         h_chart = CHART_H_MM if s.chart else 0.0
         return _section_title_h(m, width) + max(h_table, h_chart)
     if kind == "closing":
@@ -669,9 +669,8 @@ def _draw_page(
     for block, y in page.blocks:
         if block.kind == "images":
             _draw_images(d, page.sheet, x0, y, width, block.height_mm, image_dpi, note=block.note)
-            continue
-        drawer = _DRAWERS[block.kind]
-        drawer(d, page.sheet, x0, y, width, block.height_mm, image_dpi)
+        else:
+            _DRAWERS[block.kind](d, page.sheet, x0, y, width, block.height_mm, image_dpi)
     _draw_footer(d, page.sheet, paper_mm, index, count)
 
 
@@ -686,18 +685,21 @@ def _logo_size_mm(QtGui, s: SheetData) -> tuple[float, float] | None:
     return size.width() * scale, size.height() * scale
 
 
-def _header_columns(QtGui, s: SheetData, width: float) -> tuple[float, float, float]:
-    """(logo column incl. gap, title column, patient column) widths in mm."""
-    logo = _logo_size_mm(QtGui, s)
+def _header_columns(
+    logo: tuple[float, float] | None, width: float
+) -> tuple[float, float, float]:
+    """(logo column incl. gap, title column, patient column) widths in mm; `logo` is
+    `_logo_size_mm` (read once per header by the caller)."""
     logo_w = logo[0] + 4.0 if logo else 0.0
     patient_w = width * 0.36
     return logo_w, width - patient_w - logo_w - 2.0, patient_w
 
 
-def _header_height(m: _Metrics, s: SheetData, width: float) -> tuple[float, float]:
+def _header_height(
+    m: _Metrics, s: SheetData, width: float, logo: tuple[float, float] | None
+) -> tuple[float, float]:
     """(height above the rule, total height) in mm."""
-    logo = _logo_size_mm(m.QtGui, s)
-    _logo_w, title_w, patient_w = _header_columns(m.QtGui, s, width)
+    _logo_w, title_w, patient_w = _header_columns(logo, width)
     left = m.text_height(s.title, title_w, TITLE_PT, True)
     if s.clinic_name:
         left += m.text_height(s.clinic_name, title_w, H2_PT, True)
@@ -710,7 +712,7 @@ def _header_height(m: _Metrics, s: SheetData, width: float) -> tuple[float, floa
 
 def _draw_header(d: _Draw, s: SheetData, x, y, w, h, _dpi) -> None:
     logo_size = _logo_size_mm(d.QtGui, s)
-    logo_w, title_w, patient_w = _header_columns(d.QtGui, s, w)
+    logo_w, title_w, patient_w = _header_columns(logo_size, w)
     if logo_size:
         logo = d.QtGui.QImage(s.clinic_logo)
         if not logo.isNull():
@@ -732,7 +734,7 @@ def _draw_header(d: _Draw, s: SheetData, x, y, w, h, _dpi) -> None:
         d.text(
             right_x, ry, patient_w, "De-identified: ID only", SMALL_PT, colour=MUTED, align="right"
         )
-    top = y + _header_height(d.m, s, w)[0]
+    top = y + _header_height(d.m, s, w, logo_size)[0]
     d.line(x, top, x + w, top, colour=INK, width_mm=0.4)
     d.text(x, top + 1.5, w, _dates_line(s), BODY_PT)
 
@@ -776,7 +778,9 @@ def _draw_photo(d: _Draw, rgb: np.ndarray, x, y, w, h, image_dpi) -> None:
     # Scale down to `image_dpi` at printed size; never up (a small photo keeps its pixels).
     target_w = min(iw, max(1, round(pw / 25.4 * image_dpi)))
     target_h = min(ih, max(1, round(ph / 25.4 * image_dpi)))
-    image = _qimage_from_rgb(d.QtGui, rgb)
+    pixels = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
+    image = d.QtGui.QImage(pixels.data, iw, ih, 3 * iw, d.QtGui.QImage.Format.Format_RGB888)
+    # `image` borrows the numpy buffer: the scaled copy owns its pixels, else copy them once.
     if (target_w, target_h) != (iw, ih):
         image = image.scaled(
             target_w,
@@ -784,15 +788,10 @@ def _draw_photo(d: _Draw, rgb: np.ndarray, x, y, w, h, image_dpi) -> None:
             d.QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
             d.QtCore.Qt.TransformationMode.SmoothTransformation,
         )
+    else:
+        image = image.copy()
     d.p.drawImage(d.rect(px, py, pw, ph), image)
     d.frame(px, py, pw, ph)
-
-
-def _qimage_from_rgb(QtGui, rgb: np.ndarray):
-    rgb = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
-    h, w = rgb.shape[:2]
-    image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888)
-    return image.copy()  # own the pixels (the numpy buffer may go away)
 
 
 def _draw_section_title(d: _Draw, x, y, w, title) -> float:
@@ -860,8 +859,8 @@ def _draw_migraine(d: _Draw, s: SheetData, x, y, w, h, _dpi) -> None:
     table = _migraine_table(s)
     if table[1]:
         y += _draw_table(d, table, x, y, w)
-    if _migraine_note(s):
-        d.text(x, y + 1.0, w, _migraine_note(s), BODY_PT, italic=True, colour=MUTED)
+    if note := _migraine_note(s):
+        d.text(x, y + 1.0, w, note, BODY_PT, italic=True, colour=MUTED)
 
 
 def _draw_measures(d: _Draw, s: SheetData, x, y, w, h, _dpi) -> None:
@@ -875,8 +874,8 @@ def _draw_measures(d: _Draw, s: SheetData, x, y, w, h, _dpi) -> None:
     ty = y + title_h
     if s.measures:
         ty += _draw_table(d, _measure_table(s), tx, ty, table_w)
-    if _measures_note(s):
-        d.text(tx, ty + 1.0, table_w, _measures_note(s), SMALL_PT, italic=True, colour=MUTED)
+    if note := _measures_note(s):
+        d.text(tx, ty + 1.0, table_w, note, SMALL_PT, italic=True, colour=MUTED)
 
 
 def _draw_chart(d: _Draw, bars: tuple[ChartBar, ...], x, y, w, h) -> None:
@@ -961,9 +960,8 @@ def _draw_closing(d: _Draw, s: SheetData, x, y, w, h, _dpi) -> None:
     d.text(sx, line_y + 0.7, sw, "Signature and date", SMALL_PT, colour=MUTED)
 
 
-_DRAWERS = {
+_DRAWERS = {  # the images block is drawn by _draw_page itself (it also takes the note)
     "header": _draw_header,
-    "images": _draw_images,
     "checks": _draw_checks,
     "migraine": _draw_migraine,
     "measures": _draw_measures,

@@ -436,6 +436,23 @@ def _change_pct(value: float | None, baseline: float | None) -> float | None:
     return (value - baseline) / baseline * 100.0
 
 
+# The figures of a migraine row: the period's `<kind>_days_per_28` and `<kind>_change_pct`.
+MIGRAINE_FIGURES = ("headache", "migraine", "acute_med")
+
+
+def _figure_texts(period, base_values: dict[str, float | None], is_base: bool) -> list[str]:
+    """Each figure with its % change vs baseline: the period's own when the report has it,
+    else worked out from the baseline's value (none on the baseline row itself)."""
+    texts = []
+    for kind in MIGRAINE_FIGURES:
+        value = _num(period, f"{kind}_days_per_28")
+        change = None if is_base else _num(period, f"{kind}_change_pct")
+        if change is None and not is_base:
+            change = _change_pct(value, base_values[kind])
+        texts.append(_figure(value, change))
+    return texts
+
+
 def _figure(value: float | None, change: float | None) -> str:
     if value is None:
         return "—"
@@ -494,27 +511,15 @@ def _migraine_section(course_report, before_day: date | None, after_day: date | 
         note = "The after photo was taken outside the diary periods"
     else:
         note = None
-    base_vals = {
-        name: _num(baseline, name) if baseline is not None else None
-        for name in ("headache_days_per_28", "migraine_days_per_28", "acute_med_days_per_28")
+    base_values = {
+        kind: _num(baseline, f"{kind}_days_per_28") if baseline is not None else None
+        for kind in MIGRAINE_FIGURES
     }
     lines = []
     for period, role in chosen:
         start, end = _period_dates(period)
         is_base = period is baseline
         coverage = _num(period, "coverage")
-        h = _num(period, "headache_days_per_28")
-        m = _num(period, "migraine_days_per_28")
-        a = _num(period, "acute_med_days_per_28")
-        h_change = None if is_base else _num(period, "headache_change_pct")
-        if h_change is None and not is_base:
-            h_change = _change_pct(h, base_vals["headache_days_per_28"])
-        m_change = None if is_base else _num(period, "migraine_change_pct")
-        if m_change is None and not is_base:
-            m_change = _change_pct(m, base_vals["migraine_days_per_28"])
-        a_change = None if is_base else _num(period, "acute_med_change_pct")
-        if a_change is None and not is_base:
-            a_change = _change_pct(a, base_vals["acute_med_days_per_28"])
         if is_base or not recorded(period):
             responder = "—"
         elif getattr(period, "responder_50", None):
@@ -528,11 +533,7 @@ def _migraine_section(course_report, before_day: date | None, after_day: date | 
         if not recorded(period):
             h_text = m_text = a_text = "not recorded"
         else:
-            h_text, m_text, a_text = (
-                _figure(h, h_change),
-                _figure(m, m_change),
-                _figure(a, a_change),
-            )
+            h_text, m_text, a_text = _figure_texts(period, base_values, is_base)
         lines.append(
             MigraineLine(
                 label=str(getattr(period, "label", "")).capitalize(),

@@ -241,26 +241,47 @@ def entries(
 
 
 def write_csv(records: Iterable[AuditRecord], path: str | Path) -> int:
-    """Write records as CSV (UTF-8, header row, ISO-8601 UTC times); returns the row count."""
+    """Write records as CSV (UTF-8, header row, ISO-8601 UTC times); returns the row count.
+
+    Written under a temporary name in the target folder and renamed when complete, so a
+    failure leaves no half-written file; an unusable target is a LibraryError naming it.
+    """
+    import os
+
+    path = Path(path)
+    if path.is_dir():
+        raise LibraryError(f"{path}: cannot write the audit CSV (it is a folder)")
+    if not path.parent.is_dir():
+        raise LibraryError(
+            f"{path}: cannot write the audit CSV (folder {path.parent} does not exist)"
+        )
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     count = 0
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        for r in records:
-            writer.writerow(
-                [
-                    r.id,
-                    r.at_utc.isoformat(timespec="seconds"),
-                    r.user,
-                    r.workstation,
-                    r.action,
-                    "" if r.patient_id is None else r.patient_id,
-                    r.patient_external_id or "",
-                    "" if r.photo_id is None else r.photo_id,
-                    r.details,
-                ]
-            )
-            count += 1
+    try:
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CSV_COLUMNS)
+            for r in records:
+                writer.writerow(
+                    [
+                        r.id,
+                        r.at_utc.isoformat(timespec="seconds"),
+                        r.user,
+                        r.workstation,
+                        r.action,
+                        "" if r.patient_id is None else r.patient_id,
+                        r.patient_external_id or "",
+                        "" if r.photo_id is None else r.photo_id,
+                        r.details,
+                    ]
+                )
+                count += 1
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise LibraryError(
+            f"{path}: cannot write the audit CSV ({exc.strerror or exc})"
+        ) from None
     return count
 
 

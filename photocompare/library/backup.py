@@ -102,7 +102,8 @@ def backup(library, out: str | Path) -> BackupSummary:
     out = Path(out)
     if out.exists() and out.is_dir():
         raise LibraryError(f"backup target {out} is a folder; give a file name such as clinic.zip")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():  # like every export: a mistyped folder is reported, not made
+        raise LibraryError(f"cannot write the backup {out}: folder {out.parent} does not exist")
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     counts: dict[str, int] = {}
     originals: dict[str, int] = {}
@@ -190,14 +191,28 @@ def read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
     return manifest
 
 
+def open_backup(path: Path) -> zipfile.ZipFile:
+    """The backup zip, or LibraryError with one line naming the file and the reason."""
+    if not path.exists():
+        raise LibraryError(f"{path.name}: cannot open the backup (file not found)")
+    if path.is_dir():
+        raise LibraryError(f"{path.name}: cannot open the backup (it is a folder)")
+    if not path.is_file():  # a FIFO or device would block or never end
+        raise LibraryError(f"{path.name}: cannot open the backup (not a regular file)")
+    try:
+        return zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise LibraryError(f"{path.name}: cannot open the backup (not a zip file)") from None
+    except OSError as exc:
+        raise LibraryError(
+            f"{path.name}: cannot open the backup ({exc.strerror or exc})"
+        ) from None
+
+
 def check_backup(path: str | Path) -> dict:
     """Re-hash every original in a backup file against its name; returns the manifest."""
     path = Path(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise LibraryError(f"{path.name}: cannot open the backup ({exc})") from None
-    with zf:
+    with open_backup(path) as zf:
         manifest = read_manifest(zf, path.name)
         for sha in manifest["originals"]:
             digest = hashlib.sha256()

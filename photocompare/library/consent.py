@@ -9,7 +9,7 @@ before writing a file that leaves the library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,10 +91,21 @@ def _row(session: Session, photo_id: int, use: str) -> PhotoConsent | None:
     )
 
 
-def record_consent(
-    target, photo_ids: Iterable[int], uses: Iterable[str], *, note: str = "", user: str | None = None
+def _in_force(row: PhotoConsent | None) -> bool:
+    """Consent is given and not revoked."""
+    return bool(row and row.granted and row.revoked_at is None)
+
+
+def _change_consent(
+    target,
+    photo_ids: Iterable[int],
+    uses: Iterable[str],
+    user: str | None,
+    action: str,
+    change: Callable[[Session, int, str, str], bool],
 ) -> int:
-    """Record that the patient consents to these uses of these photos; returns rows changed."""
+    """Call `change(session, photo_id, use, who)` for every photo and use; each call that
+    changed a row (returned True) is counted and written to the audit log as `action`."""
     uses = [check_use(u) for u in uses]
     who = user or current_user()
     changed = 0
@@ -102,51 +113,55 @@ def record_consent(
         for photo_id in photo_ids:
             photo = _photo(session, photo_id)
             for use in uses:
-                row = _row(session, photo_id, use)
-                if row is None:
-                    row = PhotoConsent(photo_id=photo_id, use=use)
-                    session.add(row)
-                elif row.granted and row.revoked_at is None:
+                if not change(session, photo_id, use, who):
                     continue
-                row.granted = True
-                row.recorded_at = utc_now()
-                row.recorded_by = who
-                row.revoked_at = None
-                row.revoked_by = None
-                row.note = note
                 changed += 1
                 audit.record(
-                    session, audit.CONSENT_RECORDED, patient_id=photo.patient_id,
+                    session, action, patient_id=photo.patient_id,
                     photo_id=photo_id, details={"use": use}, user=who,
                 )
         session.flush()
     return changed
+
+
+def record_consent(
+    target, photo_ids: Iterable[int], uses: Iterable[str], *, note: str = "", user: str | None = None
+) -> int:
+    """Record that the patient consents to these uses of these photos; returns rows changed."""
+
+    def grant(session: Session, photo_id: int, use: str, who: str) -> bool:
+        row = _row(session, photo_id, use)
+        if row is None:
+            row = PhotoConsent(photo_id=photo_id, use=use)
+            session.add(row)
+        elif _in_force(row):
+            return False
+        row.granted = True
+        row.recorded_at = utc_now()
+        row.recorded_by = who
+        row.revoked_at = None
+        row.revoked_by = None
+        row.note = note
+        return True
+
+    return _change_consent(target, photo_ids, uses, user, audit.CONSENT_RECORDED, grant)
 
 
 def revoke_consent(
     target, photo_ids: Iterable[int], uses: Iterable[str], *, user: str | None = None
 ) -> int:
     """Withdraw consent; the row keeps who granted it and records who revoked it and when."""
-    uses = [check_use(u) for u in uses]
-    who = user or current_user()
-    changed = 0
-    with _session_for(target, write=True) as session:
-        for photo_id in photo_ids:
-            photo = _photo(session, photo_id)
-            for use in uses:
-                row = _row(session, photo_id, use)
-                if row is None or not row.granted or row.revoked_at is not None:
-                    continue
-                row.granted = False
-                row.revoked_at = utc_now()
-                row.revoked_by = who
-                changed += 1
-                audit.record(
-                    session, audit.CONSENT_REVOKED, patient_id=photo.patient_id,
-                    photo_id=photo_id, details={"use": use}, user=who,
-                )
-        session.flush()
-    return changed
+
+    def revoke(session: Session, photo_id: int, use: str, who: str) -> bool:
+        row = _row(session, photo_id, use)
+        if not _in_force(row):
+            return False
+        row.granted = False
+        row.revoked_at = utc_now()
+        row.revoked_by = who
+        return True
+
+    return _change_consent(target, photo_ids, uses, user, audit.CONSENT_REVOKED, revoke)
 
 
 def consent_states(target, photo_id: int) -> list[ConsentState]:
@@ -164,7 +179,7 @@ def consent_states(target, photo_id: int) -> list[ConsentState]:
                 ConsentState(
                     photo_id=photo_id,
                     use=use,
-                    granted=bool(r and r.granted and r.revoked_at is None),
+                    granted=_in_force(r),
                     recorded_at=as_utc(r.recorded_at) if r else None,
                     recorded_by=r.recorded_by if r else None,
                     revoked_at=as_utc(r.revoked_at) if r and r.revoked_at else None,
@@ -176,8 +191,7 @@ def consent_states(target, photo_id: int) -> list[ConsentState]:
 
 
 def has_consent(session: Session, photo_id: int, use: str) -> bool:
-    row = _row(session, photo_id, check_use(use))
-    return bool(row and row.granted and row.revoked_at is None)
+    return _in_force(_row(session, photo_id, check_use(use)))
 
 
 def missing_consent(target, photo_ids: Sequence[int], use: str) -> list[str]:
@@ -195,8 +209,7 @@ def missing_consent(target, photo_ids: Sequence[int], use: str) -> list[str]:
             label = f"photo {photo.original_name} (patient {ext})"
             if getattr(photo, "deleted_at", None) is not None:
                 reasons.append(f"{label} is in the trash")
-            elif not has_consent(session, photo_id, use):
-                row = _row(session, photo_id, use)
+            elif not _in_force(row := _row(session, photo_id, use)):
                 if row is not None and row.revoked_at is not None:
                     reasons.append(f"{label}: consent for {use} was revoked")
                 else:

@@ -14,9 +14,8 @@ saved.
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -40,6 +39,8 @@ from photocompare.core.diary_csv import (
 )
 from photocompare.core.errors import ConcurrentEditError, CourseError, LibraryError
 from photocompare.core.questionnaires import QuestionnaireResult, score_questionnaire
+from photocompare.library import audit
+from photocompare.library.audit import current_user
 from photocompare.library.course_models import (
     CourseHistory,
     CourseNoteRecord,
@@ -101,13 +102,6 @@ class CsvImportResult:
     warnings: tuple[str, ...] = ()
 
 
-def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (some service accounts); still record something
-        return "unknown"
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -150,13 +144,17 @@ def _history(session: Session, patient_id: int, record: Any, action: str,
 
 def _audit(session: Session, patient_id: int, details: dict[str, Any], user: str) -> None:
     """Also note the edit in the clinic audit log (library/audit.py) when that table exists."""
-    try:
-        from photocompare.library import audit
-    except ImportError:  # pragma: no cover - the clinic module is part of the app
-        return
     if not sa.inspect(session.connection()).has_table(audit.AUDIT_TABLE):
         return
     audit.record(session, audit.DIARY_EDITED, patient_id=patient_id, details=details, user=user)
+
+
+def _patients_record(session: Session, model: Any, record_id: int, pid: int, what: str) -> Any:
+    """The record `record_id` of `model`, refused unless it belongs to patient `pid`."""
+    rec = session.get(model, record_id)
+    if rec is None or rec.patient_id != pid:
+        raise LibraryError(f"no {what} {record_id} for this patient")
+    return rec
 
 
 def _check_version(record: Any, expected: int | None) -> None:
@@ -181,6 +179,48 @@ def _apply(record: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
+def _insert(session: Session, pid: int, record: Any, user: str) -> None:
+    """Add a new record (flushed, so it has its id) with its "insert" history row."""
+    _touch(record, user)
+    session.add(record)
+    session.flush()
+    _history(session, pid, record, "insert", None, _snapshot(record), user)
+
+
+def _updated(session: Session, pid: int, record: Any, old: dict[str, Any], user: str) -> None:
+    """After `_apply` changed a record: stamp it, flush it and write its "update" history row."""
+    _touch(record, user)
+    session.flush()
+    _history(session, pid, record, "update", old, _snapshot(record), user)
+
+
+def _delete_by_id(library, model: Any, record_id: int, user: str | None,
+                  expected_version: int | None, audit_key: str | None) -> bool:
+    """Delete one record with its "delete" history row (and, given `audit_key`, an audit line);
+    False if there was none."""
+    user = user or current_user()
+    with library.session(write=True) as session:
+        rec = session.get(model, record_id)
+        if rec is None:
+            return False
+        _check_version(rec, expected_version)
+        _history(session, rec.patient_id, rec, "delete", _snapshot(rec), None, user)
+        if audit_key is not None:
+            _audit(session, rec.patient_id, {audit_key: record_id, "change": "deleted"}, user)
+        session.delete(rec)
+        return True
+
+
+def _load(library, patient: PatientRef, model: Any, order_by: Any,
+          convert: Callable[[Any], T]) -> list[Stored[T]]:
+    """The patient's records of `model`, ordered, each as its value with what an edit needs."""
+    with library.session() as session:
+        pid = resolve_patient_id(session, patient)
+        recs = session.scalars(sa.select(model).where(model.patient_id == pid)
+                               .order_by(order_by)).all()
+        return [Stored(r.id, convert(r), r.row_version, r.updated_at, r.updated_by) for r in recs]
+
+
 # --------------------------------------------------------------------------- diary
 
 
@@ -201,19 +241,13 @@ def _save_day(session: Session, pid: int, day: DiaryDay, user: str,
     rec = session.scalar(sa.select(DiaryEntryRecord).where(
         DiaryEntryRecord.patient_id == pid, DiaryEntryRecord.day == day.date))
     if rec is None:
-        rec = DiaryEntryRecord(patient_id=pid, day=day.date, **values)
-        _touch(rec, user)
-        session.add(rec)
-        session.flush()
-        _history(session, pid, rec, "insert", None, _snapshot(rec), user)
+        _insert(session, pid, DiaryEntryRecord(patient_id=pid, day=day.date, **values), user)
         return "inserted"
     _check_version(rec, expected_version)
     old = _snapshot(rec)
     if not _apply(rec, values):
         return "unchanged"
-    _touch(rec, user)
-    session.flush()
-    _history(session, pid, rec, "update", old, _snapshot(rec), user)
+    _updated(session, pid, rec, old, user)
     return "updated"
 
 
@@ -304,11 +338,7 @@ def _to_day(rec: DiaryEntryRecord) -> DiaryDay:
 
 
 def load_diary_records(library, patient: PatientRef) -> list[Stored[DiaryDay]]:
-    with library.session() as session:
-        pid = resolve_patient_id(session, patient)
-        recs = session.scalars(sa.select(DiaryEntryRecord).where(
-            DiaryEntryRecord.patient_id == pid).order_by(DiaryEntryRecord.day)).all()
-        return [Stored(r.id, _to_day(r), r.row_version, r.updated_at, r.updated_by) for r in recs]
+    return _load(library, patient, DiaryEntryRecord, DiaryEntryRecord.day, _to_day)
 
 
 def load_diary(library, patient: PatientRef) -> list[DiaryDay]:
@@ -349,21 +379,14 @@ def _save_summary(session: Session, pid: int, summary: MonthlySummary, summary_i
                           f"{clash.end_date.isoformat()}")
     if summary_id is None:
         rec = MonthlySummaryRecord(patient_id=pid, **values)
-        _touch(rec, user)
-        session.add(rec)
-        session.flush()
-        _history(session, pid, rec, "insert", None, _snapshot(rec), user)
+        _insert(session, pid, rec, user)
         return rec.id, "inserted"
-    rec = session.get(MonthlySummaryRecord, summary_id)
-    if rec is None or rec.patient_id != pid:
-        raise LibraryError(f"no monthly summary {summary_id} for this patient")
+    rec = _patients_record(session, MonthlySummaryRecord, summary_id, pid, "monthly summary")
     _check_version(rec, expected_version)
     old = _snapshot(rec)
     if not _apply(rec, values):
         return rec.id, "unchanged"
-    _touch(rec, user)
-    session.flush()
-    _history(session, pid, rec, "update", old, _snapshot(rec), user)
+    _updated(session, pid, rec, old, user)
     return rec.id, "updated"
 
 
@@ -382,26 +405,18 @@ def save_summary(library, patient: PatientRef, summary: MonthlySummary, *,
 
 def delete_summary(library, summary_id: int, *, user: str | None = None,
                    expected_version: int | None = None) -> bool:
-    user = user or current_user()
-    with library.session(write=True) as session:
-        rec = session.get(MonthlySummaryRecord, summary_id)
-        if rec is None:
-            return False
-        _check_version(rec, expected_version)
-        _history(session, rec.patient_id, rec, "delete", _snapshot(rec), None, user)
-        _audit(session, rec.patient_id, {"monthly_summary": summary_id, "change": "deleted"}, user)
-        session.delete(rec)
-        return True
+    return _delete_by_id(library, MonthlySummaryRecord, summary_id, user, expected_version,
+                         "monthly_summary")
+
+
+def _to_summary(r: MonthlySummaryRecord) -> MonthlySummary:
+    return MonthlySummary(r.start_date, r.end_date, r.headache_days, r.migraine_days,
+                          r.acute_med_days, r.note or "")
 
 
 def load_summary_records(library, patient: PatientRef) -> list[Stored[MonthlySummary]]:
-    with library.session() as session:
-        pid = resolve_patient_id(session, patient)
-        recs = session.scalars(sa.select(MonthlySummaryRecord).where(
-            MonthlySummaryRecord.patient_id == pid).order_by(MonthlySummaryRecord.start_date)).all()
-        return [Stored(r.id, MonthlySummary(r.start_date, r.end_date, r.headache_days,
-                                            r.migraine_days, r.acute_med_days, r.note or ""),
-                       r.row_version, r.updated_at, r.updated_by) for r in recs]
+    return _load(library, patient, MonthlySummaryRecord, MonthlySummaryRecord.start_date,
+                 _to_summary)
 
 
 def load_summaries(library, patient: PatientRef) -> list[MonthlySummary]:
@@ -439,15 +454,10 @@ def save_treatment(library, patient: PatientRef, treatment: Treatment, *,
         if treatment_id is None:
             rec = TreatmentRecord(patient_id=pid, **values)
             rec.sites = [TreatmentSiteRecord(site_id=k, units=v) for k, v in sorted(sites.items())]
-            _touch(rec, user)
-            session.add(rec)
-            session.flush()
-            _history(session, pid, rec, "insert", None, _snapshot(rec), user)
+            _insert(session, pid, rec, user)
             _audit(session, pid, {"treatment": rec.id, "change": "inserted"}, user)
             return rec.id
-        rec = session.get(TreatmentRecord, treatment_id)
-        if rec is None or rec.patient_id != pid:
-            raise LibraryError(f"no treatment {treatment_id} for this patient")
+        rec = _patients_record(session, TreatmentRecord, treatment_id, pid, "treatment")
         _check_version(rec, expected_version)
         old = _snapshot(rec)
         sites_changed = {s.site_id: s.units for s in rec.sites} != sites
@@ -467,27 +477,17 @@ def save_treatment(library, patient: PatientRef, treatment: Treatment, *,
 
 def delete_treatment(library, treatment_id: int, *, user: str | None = None,
                      expected_version: int | None = None) -> bool:
-    user = user or current_user()
-    with library.session(write=True) as session:
-        rec = session.get(TreatmentRecord, treatment_id)
-        if rec is None:
-            return False
-        _check_version(rec, expected_version)
-        _history(session, rec.patient_id, rec, "delete", _snapshot(rec), None, user)
-        _audit(session, rec.patient_id, {"treatment": treatment_id, "change": "deleted"}, user)
-        session.delete(rec)
-        return True
+    return _delete_by_id(library, TreatmentRecord, treatment_id, user, expected_version,
+                         "treatment")
+
+
+def _to_treatment(r: TreatmentRecord) -> Treatment:
+    return Treatment(r.session_date, r.product, r.lot, r.expiry, r.injector, r.total_units,
+                     {s.site_id: s.units for s in r.sites}, r.note or "")
 
 
 def load_treatment_records(library, patient: PatientRef) -> list[Stored[Treatment]]:
-    with library.session() as session:
-        pid = resolve_patient_id(session, patient)
-        recs = session.scalars(sa.select(TreatmentRecord).where(
-            TreatmentRecord.patient_id == pid).order_by(TreatmentRecord.session_date)).all()
-        return [Stored(r.id, Treatment(r.session_date, r.product, r.lot, r.expiry, r.injector,
-                                       r.total_units, {s.site_id: s.units for s in r.sites},
-                                       r.note or ""),
-                       r.row_version, r.updated_at, r.updated_by) for r in recs]
+    return _load(library, patient, TreatmentRecord, TreatmentRecord.session_date, _to_treatment)
 
 
 def load_treatments(library, patient: PatientRef) -> list[Treatment]:
@@ -510,45 +510,29 @@ def save_questionnaire(library, patient: PatientRef, result: QuestionnaireResult
         pid = resolve_patient_id(session, patient)
         if questionnaire_id is None:
             rec = QuestionnaireRecord(patient_id=pid, **values)
-            _touch(rec, user)
-            session.add(rec)
-            session.flush()
-            _history(session, pid, rec, "insert", None, _snapshot(rec), user)
+            _insert(session, pid, rec, user)
             return rec.id
-        rec = session.get(QuestionnaireRecord, questionnaire_id)
-        if rec is None or rec.patient_id != pid:
-            raise LibraryError(f"no questionnaire {questionnaire_id} for this patient")
+        rec = _patients_record(session, QuestionnaireRecord, questionnaire_id, pid,
+                               "questionnaire")
         _check_version(rec, expected_version)
         old = _snapshot(rec)
         if _apply(rec, values):
-            _touch(rec, user)
-            session.flush()
-            _history(session, pid, rec, "update", old, _snapshot(rec), user)
+            _updated(session, pid, rec, old, user)
         return rec.id
 
 
 def delete_questionnaire(library, questionnaire_id: int, *, user: str | None = None) -> bool:
-    user = user or current_user()
-    with library.session(write=True) as session:
-        rec = session.get(QuestionnaireRecord, questionnaire_id)
-        if rec is None:
-            return False
-        _history(session, rec.patient_id, rec, "delete", _snapshot(rec), None, user)
-        session.delete(rec)
-        return True
+    return _delete_by_id(library, QuestionnaireRecord, questionnaire_id, user, None, None)
+
+
+def _to_questionnaire(r: QuestionnaireRecord) -> QuestionnaireResult:
+    items = json.loads(r.items_json or "[]")
+    return score_questionnaire(r.kind, r.taken_on, items, None if items else r.score)
 
 
 def load_questionnaires(library, patient: PatientRef) -> list[Stored[QuestionnaireResult]]:
-    with library.session() as session:
-        pid = resolve_patient_id(session, patient)
-        recs = session.scalars(sa.select(QuestionnaireRecord).where(
-            QuestionnaireRecord.patient_id == pid).order_by(QuestionnaireRecord.taken_on)).all()
-        out = []
-        for r in recs:
-            items = json.loads(r.items_json or "[]")
-            result = score_questionnaire(r.kind, r.taken_on, items, None if items else r.score)
-            out.append(Stored(r.id, result, r.row_version, r.updated_at, r.updated_by))
-        return out
+    return _load(library, patient, QuestionnaireRecord, QuestionnaireRecord.taken_on,
+                 _to_questionnaire)
 
 
 # --------------------------------------------------------------------------- notes
@@ -569,10 +553,7 @@ def save_note(library, patient: PatientRef, scope: str, text: str, *, user: str 
             if not text.strip():
                 return None
             rec = CourseNoteRecord(patient_id=pid, scope=scope, text=text)
-            _touch(rec, user)
-            session.add(rec)
-            session.flush()
-            _history(session, pid, rec, "insert", None, _snapshot(rec), user)
+            _insert(session, pid, rec, user)
             return rec.id
         _check_version(rec, expected_version)
         old = _snapshot(rec)
@@ -581,9 +562,7 @@ def save_note(library, patient: PatientRef, scope: str, text: str, *, user: str 
             session.delete(rec)
             return None
         if _apply(rec, {"text": text}):
-            _touch(rec, user)
-            session.flush()
-            _history(session, pid, rec, "update", old, _snapshot(rec), user)
+            _updated(session, pid, rec, old, user)
         return rec.id
 
 

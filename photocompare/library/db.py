@@ -44,6 +44,37 @@ def is_url(location: str | Path | None) -> bool:
     return isinstance(location, str) and "://" in location
 
 
+def _shown(location: str | Path) -> str:
+    """The location for a message: a URL's password is never echoed to the terminal or log."""
+    if is_url(location):
+        try:
+            return sa.make_url(str(location)).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            return "the given database URL"
+    return str(location)
+
+
+def _require_existing(location: str | Path) -> None:
+    """LibraryError when `location` (a folder, an SQLite file or sqlite:// URL) has no library."""
+    if is_url(location):
+        try:
+            parsed = sa.make_url(str(location))
+        except sa.exc.ArgumentError:
+            return  # _open_url reports it
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return
+        db_path = Path(parsed.database)
+    else:
+        path = Path(location).expanduser()
+        is_file = path.is_file() or path.suffix in (".sqlite3", ".sqlite", ".db")
+        db_path = path if is_file else path / DB_FILENAME
+    if not db_path.is_file():
+        raise LibraryError(
+            f"no library at {_shown(location)} (check --library; `photocompare import` or "
+            "`photocompare patient add` creates one)"
+        )
+
+
 def _sqlite_engine(db_path: Path) -> sa.Engine:
     engine = sa.create_engine(
         sa.URL.create("sqlite+pysqlite", database=str(db_path)),
@@ -103,8 +134,13 @@ class Library:
         *,
         limits: ImageLimits | None = None,
         cleanup: bool = True,
+        create: bool = True,
     ) -> Library:
         """Open (creating if needed) the library at `location` and bring its schema up to date.
+
+        `create=False` (read-only commands) refuses a folder or SQLite file that holds no
+        library yet instead of making an empty one: a typo in `--library` must not look like
+        an empty library. A server URL is opened as given (its schema migrates itself).
 
         `location`: a folder (SQLite `library.sqlite3` and `store/` inside), a `.sqlite3` file,
         or an SQLAlchemy URL (`postgresql+psycopg://...`; then `store` is required). None means
@@ -115,6 +151,8 @@ class Library:
             location = os.environ.get(ENV_LIBRARY) or default_library_dir()
         if store is None or str(store) == "":
             store = os.environ.get(ENV_STORE) or None
+        if not create:
+            _require_existing(location)
         try:
             if is_url(location):
                 library = cls._open_url(str(location), store, limits)
@@ -123,14 +161,16 @@ class Library:
         except LibraryError:
             raise
         except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
-            raise LibraryError(f"cannot open the library at {location}: {_short(exc)}") from None
+            raise LibraryError(
+                f"cannot open the library at {_shown(location)}: {_short(exc)}"
+            ) from None
         if cleanup:
             try:
                 library.cleanup_report = library.cleanup_leftovers()
             except (sa.exc.SQLAlchemyError, OSError) as exc:
                 library.close()
                 raise LibraryError(
-                    f"cannot check the library at {location}: {_short(exc)}"
+                    f"cannot check the library at {_shown(location)}: {_short(exc)}"
                 ) from None
         return library
 
@@ -182,11 +222,25 @@ class Library:
                 raise LibraryError(
                     "a server library needs --store DIR (the shared folder holding the originals)"
                 )
-            store_obj = Store(Path(store).expanduser())
-            engine = sa.create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+            store_obj = None  # made once the server answered: a failed open creates no folder
+            # libpq waits for ever on a host that drops packets: give up after 10 s unless the
+            # URL says otherwise (`?connect_timeout=N`).
+            connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+            try:
+                engine = sa.create_engine(
+                    parsed, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+                )
+            except ImportError as exc:  # e.g. mysql://: its driver is not installed
+                raise LibraryError(
+                    f"cannot open the library at {parsed.render_as_string(hide_password=True)}: "
+                    f"no database driver for {parsed.drivername} ({exc.name or exc}); "
+                    "use SQLite or postgresql+psycopg://"
+                ) from None
             db_path = None
         try:
             _migrate_with_retry(engine)
+            if store_obj is None:
+                store_obj = Store(Path(store).expanduser())
         except Exception:
             engine.dispose()
             raise

@@ -117,7 +117,7 @@ def import_paths(
     existing = library.get_patient(external_id)
     if existing is None and not create_patient:
         raise LibraryError(f"no patient {external_id} in the library")
-    files = expand_paths(paths)
+    files = [f for f in expand_paths(paths) if not _inside_store(library, f)]
     summary = ImportSummary(patient_id=existing.id if existing is not None else None)
 
     def ensure_patient() -> int:
@@ -145,6 +145,16 @@ def import_paths(
             progress(done, total, str(path))
     infos.close()  # stops the read-ahead threads (after a cancel: unstarted files are dropped)
     return summary
+
+
+def _inside_store(library: Library, path: Path) -> bool:
+    """True for a file in the library's own store (originals, thumbnails): importing a folder
+    that happens to hold the library must not import its thumbnails as new photos."""
+    try:
+        root = Path(library.store.root).resolve()
+        return Path(path).resolve().is_relative_to(root)
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def import_file(library: Library, path: Path, patient_id: int) -> FileResult:

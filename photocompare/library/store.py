@@ -253,7 +253,14 @@ class Store:
             try:
                 info = json.loads(marker.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                info = {"host": "", "pid": -1}  # unreadable marker: written by a dying process
+                # unreadable (e.g. empty) marker: its writer died while writing it. Its name
+                # (sha.host.pid.rand) still says who wrote it, so a dead local writer's marker
+                # is resolved now rather than after the foreign-host grace period.
+                parts = marker.name.split(".")
+                try:
+                    info = {"host": ".".join(parts[1:-2]), "pid": int(parts[-2])}
+                except (IndexError, ValueError):
+                    info = {"host": "", "pid": -1}
             if not isinstance(info, dict) or not self._leftover(marker, info):
                 continue
             if _is_sha256(sha) and not has_row(sha) and not self._other_pending(sha, marker):

@@ -95,7 +95,7 @@ def install_exception_hook(log_file: Path) -> None:
 
 def open_library(location: str | None, store: str | None, demo: bool, settings):
     """The demo library (created on first use), the given one, or the one in settings."""
-    from photocompare.library.db import Library
+    from photocompare.library.db import Library, is_url
 
     if demo:
         from photocompare.demo import create_demo_library, default_demo_dir
@@ -105,11 +105,58 @@ def open_library(location: str | None, store: str | None, demo: bool, settings):
         return Library.open(target, store)
     if location is None and not os.environ.get("PHOTOCOMPARE_LIBRARY") and settings.has_library_location():
         location = settings.library_location()
+    effective = location or os.environ.get("PHOTOCOMPARE_LIBRARY")
+    if not store and not os.environ.get("PHOTOCOMPARE_STORE") and is_url(effective):
+        # Settings ▸ Library ▸ Originals store folder: the shared folder a server library needs
+        # (a folder library keeps its originals in its own store/)
+        store = settings.store_location() or None
     return Library.open(location, store)
+
+
+def missing_display() -> str | None:
+    """Why the desktop app cannot open a window here (Linux without X11/Wayland), else None.
+
+    Without this Qt aborts with a core dump and a paragraph about plugins; the user gets one
+    line instead. An explicit QT_QPA_PLATFORM (e.g. offscreen for checks) is respected.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): start the app from a "
+        "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless check"
+    )
+
+
+def ask_store_folder(settings) -> bool:
+    """A server library opened without a store folder: offer to choose the shared folder of the
+    originals (kept in Settings ▸ Library ▸ Originals store folder). True when one was chosen."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    answer = QMessageBox.question(
+        None,
+        APP_NAME,
+        "This server library keeps its original photos in a shared folder, and none is set on "
+        "this workstation.\n\nChoose the originals store folder now? (It is kept in Settings ▸ "
+        "Library; `--store DIR` also sets it for one start.)",
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return False
+    folder = QFileDialog.getExistingDirectory(None, "Originals store folder")
+    if not folder:
+        return False
+    settings.set_store_location(folder)
+    settings.sync()
+    return True
 
 
 def run_gui(library: str | None = None, store: str | None = None, demo: bool = False, review: str | None = None) -> int:
     quiet.drop_cv2_qt_environment()
+    missing = missing_display()
+    if missing:
+        print(f"photocompare: {missing}", file=sys.stderr)
+        return 2
     log_file = setup_logging()
     from PySide6.QtCore import QCoreApplication, Qt
     from PySide6.QtGui import QGuiApplication, QIcon
@@ -139,8 +186,15 @@ def run_gui(library: str | None = None, store: str | None = None, demo: bool = F
     try:
         lib = open_library(library, store, demo, settings)
     except PhotoCompareError as exc:
-        QMessageBox.critical(None, APP_NAME, f"The library could not be opened.\n\n{exc}")
-        return 2
+        lib = None
+        if "needs --store" in str(exc) and ask_store_folder(settings):
+            try:  # the folder just chosen is in the settings now
+                lib = open_library(library, store, demo, settings)
+            except PhotoCompareError as again:
+                exc = again
+        if lib is None:
+            QMessageBox.critical(None, APP_NAME, f"The library could not be opened.\n\n{exc}")
+            return 2
     window = MainWindow(lib, settings)
     if review:
         if ReviewWindow is None:

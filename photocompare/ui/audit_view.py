@@ -44,6 +44,7 @@ class AuditDialog(QDialog):
         self._library = library
         self.records: list[audit.AuditRecord] = []
         self.loading = False
+        self._generation = 0  # only the newest reload may fill the table
 
         self.action_box = QComboBox()
         self.action_box.addItem(ALL_ACTIONS)
@@ -95,6 +96,8 @@ class AuditDialog(QDialog):
         action = None if action == ALL_ACTIONS else action
         patient = self.patient_edit.text().strip() or None
         library = self._library
+        self._generation += 1
+        generation = self._generation
         self.loading = True
         self.status.setText("Loading…")
 
@@ -108,6 +111,8 @@ class AuditDialog(QDialog):
             return audit.entries(library, patient_id=patient_id, action=action)
 
         def done(records) -> None:
+            if generation != self._generation:
+                return  # a newer filter was asked for while this one loaded: drop stale rows
             self.loading = False
             if records is None:
                 self._show([])
@@ -116,6 +121,8 @@ class AuditDialog(QDialog):
             self._show(records)
 
         def failed(exc: BaseException) -> None:
+            if generation != self._generation:
+                return
             self.loading = False
             self.status.setText(f"Could not read the audit log: {exc}")
 

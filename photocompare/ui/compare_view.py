@@ -477,6 +477,7 @@ class CompareView(QWidget):
         self.pictures: PairPictures | None = None
         self.mode = "side"
         self.aligned = True
+        self.aligned_wanted = True  # the user's choice; a pair without alignment does not change it
         self.matched = False
         self._task = None
         self._generation = 0
@@ -553,7 +554,7 @@ class CompareView(QWidget):
             bar2.addWidget(b)
 
         for text, slot in (
-            ("A", lambda: self.aligned_box.toggle()),
+            ("A", lambda: self.aligned_box.isEnabled() and self.aligned_box.toggle()),
             ("L", lambda: self.matched_box.toggle()),
             ("F", self.fit),
             ("Ctrl+0", self.fit),
@@ -690,13 +691,12 @@ class CompareView(QWidget):
         self.pictures = pics
         h, w = pics.before.shape[:2]
         self.state.set_scene(w, h)
-        if pics.after_aligned is None:
-            self.aligned_box.blockSignals(True)
-            self.aligned_box.setChecked(False)
-            self.aligned_box.blockSignals(False)
-            self.aligned = False
-        else:
-            self.aligned = self.aligned_box.isChecked()
+        # A pair without alignment (no face in one photo) shows "as taken" but does not change
+        # the user's choice: the next pair with faces is shown aligned again.
+        self.aligned = pics.after_aligned is not None and self.aligned_wanted
+        self.aligned_box.blockSignals(True)
+        self.aligned_box.setChecked(self.aligned)
+        self.aligned_box.blockSignals(False)
         if not pics.matched and self.matched:
             self.matched_box.setChecked(False)
         self._enable(True)
@@ -742,7 +742,10 @@ class CompareView(QWidget):
         self.mode_changed.emit(mode)
 
     def set_aligned(self, on: bool) -> None:
-        self.aligned = bool(on) and self.pictures is not None and self.pictures.after_aligned is not None
+        can_align = self.pictures is not None and self.pictures.after_aligned is not None
+        if can_align:
+            self.aligned_wanted = bool(on)
+        self.aligned = bool(on) and can_align
         if self.aligned_box.isChecked() != bool(on):
             self.aligned_box.setChecked(bool(on))
         self._images.clear()

@@ -109,7 +109,33 @@ def side_effect_rows(before: Any, after: Any) -> list[tuple[str, float | None, f
     return rows
 
 
+MEASURE_WORDS = {"mrd1": "MRD1", "mrd2": "MRD2"}  # acronyms a clinician reads as such
+MEASURE_TIPS = {
+    "mrd1": "Margin-reflex distance 1: from the centre of the pupil to the upper eyelid margin; "
+    "a drop can indicate eyelid ptosis.",
+    "mrd2": "Margin-reflex distance 2: from the centre of the pupil to the lower eyelid margin.",
+}
+
+
+def several_faces_note(result: Any) -> str:
+    """A warning when a photo of the pair shows more than one face (the largest, most central
+    one is measured): the clinician must check it is the patient."""
+    parts = []
+    for word in ("before", "after"):
+        face = getattr(getattr(result, word, None), "face", None)
+        n = getattr(face, "faces_found", 1) or 1
+        if n > 1:
+            parts.append(f"the {word} photo shows {n} faces")
+    if not parts:
+        return ""
+    text = " and ".join(parts)
+    return text[:1].upper() + text[1:] + ": the largest, most central face was measured — check it is the patient."
+
+
 def _measure_label(name: str) -> str:
+    first, _, rest = name.partition("_")
+    if first in MEASURE_WORDS:
+        name = MEASURE_WORDS[first] + ("_" + rest if rest else "")
     text = name.replace("_", " ")
     for suffix, unit in ((" mm", " (mm)"), (" iod", " (× IOD)"), (" ratio", " (ratio)")):
         if text.endswith(suffix):
@@ -169,8 +195,19 @@ class ConsistencyPanel(QWidget):
         consistent = bool(getattr(result, "consistent", False))
         colour = STATUS_COLOURS["pass" if consistent else "fail"]
         word = "Comparable" if consistent else "Not comparable as taken"
-        self.verdict.setText(f"<span style='color:{colour}; font-weight:bold'>{word}</span>" + (f"<br>{note}" if note else ""))
         checks = getattr(result, "checks", {}) or {}
+        failing = [n for n, c in checks.items() if str(getattr(c, "status", "")) == "fail"]
+        warned = [n for n, c in checks.items() if str(getattr(c, "status", "")) == "warn"]
+        faces = all(getattr(getattr(result, w, None), "face", None) is not None for w in ("before", "after"))
+        if failing and faces:  # without a face every check fails for that one reason
+            word += " — " + ", ".join(failing) + " differ" + ("s" if len(failing) == 1 else "")
+        elif warned and faces:
+            word += " — check " + ", ".join(warned)
+        extra = [x for x in (note, several_faces_note(result)) if x]
+        self.verdict.setText(
+            f"<span style='color:{colour}; font-weight:bold'>{word}</span>"
+            + "".join(f"<br>{x}" for x in extra)
+        )
         self.checks.setRowCount(len(checks))
         for row, (name, check) in enumerate(checks.items()):
             status = str(getattr(check, "status", "warn"))
@@ -208,6 +245,9 @@ class ConsistencyPanel(QWidget):
                 (_measure_label(name), "—" if bv is None else f"{bv:.2f}", "—" if av is None else f"{av:.2f}", change)
             ):
                 item = QTableWidgetItem(text)
+                tip = MEASURE_TIPS.get(name.partition("_")[0])
+                if tip and c == 0:
+                    item.setToolTip(tip)
                 if c:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.side.setItem(r, c, item)

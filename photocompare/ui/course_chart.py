@@ -49,6 +49,7 @@ class CourseChart(QWidget):
         super().__init__(parent)
         self._bars: list[ChartBar] = []
         self._treatments: list[dt.date] = []
+        self.empty_text = "No diary figures yet"  # the panel says why when there are none
         self.setMinimumSize(360, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Headache and migraine days per 28 days, by period")
@@ -104,7 +105,11 @@ class CourseChart(QWidget):
         fm = p.fontMetrics()
         if not self._bars:
             p.setPen(text_colour)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No diary figures yet")
+            p.drawText(
+                self.rect().adjusted(16, 16, -16, -16),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.empty_text,
+            )
             p.end()
             return
 

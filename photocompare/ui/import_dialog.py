@@ -39,6 +39,21 @@ def _name(item: Any) -> str:
     return str(item)
 
 
+def _name_and_detail(item: Any, result: str) -> tuple[str, str]:
+    """(file name, what happened) for an imported or duplicate entry of ImportSummary.
+
+    Imported entries are (path, photo_id): the internal id means nothing to a clinician and is
+    not shown. Duplicates are (path, "duplicate of IMG_1.jpg (patient P-1)"): the reason goes in
+    the Result column, where it can be read in full."""
+    if isinstance(item, tuple) and item:
+        name = Path(str(item[0])).name
+        if result == "duplicate":
+            reason = next((str(x) for x in item[1:] if isinstance(x, str) and x), "")
+            return name, reason or "already in the library"
+        return name, result
+    return _name(item), "already in the library" if result == "duplicate" else result
+
+
 def _entries(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -54,7 +69,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"Import photos — {patient_label}")
         self.setModal(False)
-        self.resize(560, 420)
+        self.resize(700, 440)
         self.status = QLabel("Preparing…")
         self.status.setWordWrap(True)
         self.bar = QProgressBar()
@@ -112,7 +127,7 @@ class ImportDialog(QDialog):
         for title, items, result in (
             ("Rejected", rejected, None),
             ("Imported", imported, "imported"),
-            ("Duplicates", duplicates, "already in the library"),
+            ("Duplicates", duplicates, "duplicate"),
         ):
             group = QTreeWidgetItem([f"{title} ({len(items)})", ""])
             group.setFirstColumnSpanned(True)
@@ -124,9 +139,14 @@ class ImportDialog(QDialog):
                     child.setToolTip(0, str(path))
                     child.setToolTip(1, str(reason))
                 else:
-                    child = QTreeWidgetItem([_name(item), result])
+                    name, detail = _name_and_detail(item, result)
+                    child = QTreeWidgetItem([name, detail])
+                    child.setToolTip(0, str(item[0]) if isinstance(item, tuple) and item else name)
+                    child.setToolTip(1, detail)
                 group.addChild(child)
             group.setExpanded(title == "Rejected" or len(items) <= 50)
+        self.report.resizeColumnToContents(0)
+        self.report.setColumnWidth(0, min(max(self.report.columnWidth(0), 160), 320))
         self.report.show()
         close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.clear()

@@ -37,7 +37,11 @@ def _analysis_rows(measures: Any) -> list[tuple[str, str]]:
     if face is None:
         return [("Face", "no face found")]
     rows = [
-        ("Faces found", str(face.faces_found)),
+        (
+            "Faces found",
+            str(face.faces_found)
+            + (" — the largest, most central one is measured" if face.faces_found > 1 else ""),
+        ),
         ("Head turn (yaw)", f"{face.yaw_deg:+.1f}°"),
         ("Head up/down (pitch)", f"{face.pitch_deg:+.1f}°"),
         ("Head tilt (roll)", f"{face.roll_deg:+.1f}°"),

@@ -178,6 +178,7 @@ class MainWindow(QMainWindow):
         self.audit_tasks: list[Any] = []
         self.audit_dialog: Any = None
         self.export_message: QMessageBox | None = None
+        self.consent_dialog: Any = None
         self._hidden_for_full_screen: list[tuple[QWidget, bool]] = []
         self.setWindowTitle("PhotoCompare")
         self.setAcceptDrops(True)
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
         self.target_combo = QComboBox()
         self.target_combo.setToolTip("Compare baseline photos with this cycle (or date)")
         self.target_combo.setAccessibleName("Compare baseline with")
+        self.target_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.target_combo.setMinimumContentsLength(10)
         self.target_combo.currentIndexChanged.connect(self._refresh_suggestions)
         self.pairs_list = QListWidget()
         self.pairs_list.setAccessibleName("Suggested pairs")
@@ -293,6 +296,7 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.patient_list.view, self.tabs)
         self._update_actions()
         self.reload_patients()
+        self._update_empty_hint()
         self.resize(1400, 900)
         self._restore_geometry()
         self.warm_up_task = None
@@ -350,6 +354,11 @@ class MainWindow(QMainWindow):
         )
         self.export_action = self._action(p, "E&xport sheet…", self.export_sheet, "Ctrl+Shift+E")
         self.print_action = self._action(p, "&Print sheet…", self.print_sheet, QKeySequence.StandardKey.Print)
+        p.addSeparator()
+        self.consent_action = self._action(
+            p, "Photo &consent…", lambda: self.open_consent(), "Ctrl+Shift+K",
+            "Record or withdraw the patient's consent for the selected photos (or the compared pair)",
+        )
         lib_menu = mb.addMenu("&Library")
         self.audit_action = self._action(
             lib_menu, "&Audit log…", self.open_audit_log, None, "Who opened, exported or changed which record, and when"
@@ -358,14 +367,37 @@ class MainWindow(QMainWindow):
         h = mb.addMenu("&Help")
         self._action(h, "&About PhotoCompare", self.show_about)
 
+    NO_PATIENT_HINT = (
+        "No patient chosen.\n\nCreate one with File ▸ New patient… (Ctrl+N) or choose one on the "
+        "left; then import photos (Ctrl+I for files, Ctrl+Shift+I for a folder, or drag them here).\n\n"
+        "To look around first, start the app with --demo: a demo patient with a checked comparison."
+    )
+    NO_PHOTO_HINT = (
+        "No photos for this patient yet.\n\nImport photos… (Ctrl+I), a whole folder (Ctrl+Shift+I), "
+        "or drag files or folders onto this window."
+    )
+
+    def _update_empty_hint(self) -> None:
+        """What the empty photo grid says: choose/create a patient, or import photos."""
+        if self.patient is None:
+            self.grid.set_empty_text(self.NO_PATIENT_HINT)
+        elif not self.photos:
+            self.grid.set_empty_text(self.NO_PHOTO_HINT)
+        else:
+            self.grid.set_empty_text("No photos in this part of the timeline.")
+
     def _focus_search(self) -> None:
         self.patient_list.search.setFocus()
         self.patient_list.search.selectAll()
 
     def _update_actions(self) -> None:
         has = self.patient is not None
-        for a in (self.edit_patient_action, self.import_files_action, self.import_folder_action, self.review_action):
+        for a in (
+            self.edit_patient_action, self.import_files_action, self.import_folder_action, self.review_action,
+            self.consent_action,
+        ):
             a.setEnabled(has)
+        self.consent_action.setEnabled(has and consent_gate is not None)
         self.review_action.setEnabled(has and ReviewWindow is not None)
         self.import_button.setEnabled(has)
         self.compare_button.setEnabled(has)
@@ -518,6 +550,7 @@ class MainWindow(QMainWindow):
                 parent = self.timeline.invisibleRootItem()
             else:
                 parent = QTreeWidgetItem([title, str(len(members))])
+                parent.setToolTip(0, title)  # the dates do not fit a narrow timeline
                 parent.setData(0, PHOTO_ROLE, [p.id for p in members])
                 self.timeline.addTopLevelItem(parent)
             by_day: dict[str, list[int]] = {}
@@ -534,6 +567,7 @@ class MainWindow(QMainWindow):
                 parent.setExpanded(True)
         self.timeline.setCurrentItem(all_item)
         self.timeline.blockSignals(False)
+        self._update_empty_hint()
         self.grid_model.set_photos(self.photos, period_of)
         self.inspector.show_photo(None)
 
@@ -578,6 +612,8 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(
                 "No suggestion: label the photos' view and expression, or select any two photos "
                 "and press Compare."
+                if len(self.photos) >= 2
+                else "Suggestions appear once the patient has photos from two dates."
             )
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.pairs_list.addItem(item)
@@ -614,6 +650,7 @@ class MainWindow(QMainWindow):
             patient=self.patient,
         )
         self.tabs.setCurrentWidget(self.compare)
+        self.statusBar().clearMessage()  # "press Enter to compare" is done with
         log.info("pair opened: photos %s and %s", before.id, after.id)
         task = self.compare.open_pair(context, self.settings_store.thresholds())
         self.compare.left.setFocus()
@@ -810,7 +847,37 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from photocompare.ui.settings_dialog import SettingsDialog
 
-        SettingsDialog(self.settings_store, self).exec()
+        current = getattr(self.library, "location", None)
+        store = getattr(getattr(self.library, "store", None), "root", None)
+        if current and store is not None:
+            current = f"{current} (originals in {store})"
+        SettingsDialog(self.settings_store, self, current_library=current).exec()
+
+    # --- consent (issue 8) -----------------------------------------------------------------
+    def open_consent(self, photos: list[la.PhotoRow] | None = None, use: str | None = None) -> Any:
+        """Record or withdraw consent for `photos` (default: the grid's selection, else the pair
+        in the compare view); library.consent writes each change to the audit log."""
+        if consent_gate is None or self.patient is None:
+            return None
+        if photos is None:
+            photos = self.grid.selected_photos()
+            if (not photos or self.tabs.currentWidget() is self.compare) and self.compare.context is not None:
+                photos = [self.compare.context.before, self.compare.context.after]
+        if not photos:
+            QMessageBox.information(
+                self, "Photo consent", "Select the photos first (Ctrl+click for several), then choose Photo consent…"
+            )
+            return None
+        from photocompare.ui.consent_dialog import ConsentDialog
+
+        dialog = ConsentDialog(self.library, list(photos), highlight_use=use, parent=self)
+        self.consent_dialog = dialog
+        if dialog.exec() == ConsentDialog.DialogCode.Accepted:
+            n = dialog.changed_rows
+            self.statusBar().showMessage(
+                f"Consent saved ({n} change{'s' if n != 1 else ''}, recorded in the audit log).", 8000
+            )
+        return dialog
 
     # --- audit log (issue 8) -------------------------------------------------------------
     def audit(
@@ -1043,12 +1110,16 @@ class MainWindow(QMainWindow):
         def failed(exc: BaseException) -> None:
             self.export_finished.emit(exc)
             if isinstance(exc, ConsentMissing):
-                self._show_export_message(
+                box = self._show_export_message(
                     "Export refused: no consent",
                     f"This sheet is not written: the patient has not consented to these photos being used "
-                    f"for {options.use_label}.\n\n{exc}\n\nRecord the patient's consent first "
-                    "(photocompare consent set …), or choose the use they agreed to.",
+                    f"for {options.use_label}.\n\n{exc}\n\nIf the patient has agreed, record it with "
+                    "Record consent… (Patient ▸ Photo consent…), then export again; or choose the use "
+                    "they agreed to.",
                 )
+                record = box.addButton("Record consent…", QMessageBox.ButtonRole.ActionRole)
+                pair = [context.before, context.after]
+                record.clicked.connect(lambda: self.open_consent(pair, options.use))
                 return
             if not isinstance(exc, PhotoCompareError):
                 log.error("sheet export failed: %s", exc, exc_info=exc)
@@ -1115,6 +1186,7 @@ class MainWindow(QMainWindow):
     def _show_export_message(self, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the caller (tests read `export_message`)."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         self.export_message = box
         box.open()

@@ -74,6 +74,7 @@ class MigrainePanel(QWidget):
         self._patient_id: int | None = None
         self.report: Any = None
         self.error: str | None = None
+        self.empty_reason = ""
 
         self.title = QLabel("No patient")
         self.title.setStyleSheet("font-weight: bold;")
@@ -155,6 +156,7 @@ class MigrainePanel(QWidget):
     def refresh(self) -> None:
         self.error = None
         self.report = None
+        self.empty_reason = ""
         if self._library is None or self._patient_id is None:
             self.title.setText("No patient")
             self._set_enabled(False)
@@ -169,6 +171,8 @@ class MigrainePanel(QWidget):
             self.error = str(exc)
             self._sessions, questionnaires = [], []
         self.title.setText(course_io.patient_title(self._library, self._patient_id))
+        self.empty_reason = self._empty_reason()
+        self.chart.empty_text = self.empty_reason or "No diary figures yet"
         self._show_report(self.report)
         self._show_sessions()
         self.questionnaires_list.clear()
@@ -176,6 +180,31 @@ class MigrainePanel(QWidget):
             self.questionnaires_list.addItem(course_io.questionnaire_text(q))
         if not questionnaires:
             self.questionnaires_list.addItem("No MIDAS or HIT-6 recorded.")
+
+    def _empty_reason(self) -> str:
+        """Why there are no figures per period yet, and what to do (empty when there are)."""
+        if self.error or (self.report is not None and main_periods(self.report)):
+            return ""
+        try:
+            days = [d.date for d in course_io.load_diary(self._library, self._patient_id)]
+            summaries = course_io.load_summaries(self._library, self._patient_id)
+        except PhotoCompareError:
+            return ""
+        if not days and not summaries:
+            return (
+                "No diary recorded yet. Use Diary… to mark headache, migraine and medication days "
+                "(or import a CSV); figures per period appear once a treatment session is recorded."
+            )
+        if not self._sessions:
+            span = f" ({min(days):%Y-%m-%d} – {max(days):%Y-%m-%d})" if days else ""
+            recorded = f"{len(days)} diary day{'s' if len(days) != 1 else ''}{span}"
+            if summaries:
+                recorded += f" and {len(summaries)} monthly count{'s' if len(summaries) != 1 else ''}"
+            return (
+                f"{recorded} recorded. Record the first treatment session (New treatment session…) "
+                "to see figures per period: the 28 days before it are the baseline."
+            )
+        return ""
 
     def period_rows(self) -> list[list[str]]:
         """The table's text, row by row (tests, copy)."""
@@ -256,6 +285,8 @@ class MigrainePanel(QWidget):
             self.flags_list.addItem(QListWidgetItem(info, line))
         if report is None and not self.error and self._patient_id is not None:
             self.flags_list.addItem("No diary or treatment recorded yet.")
+        if getattr(self, "empty_reason", ""):
+            self.flags_list.insertItem(0, QListWidgetItem(info, self.empty_reason))
 
     def _show_sessions(self) -> None:
         self._sessions = sorted(self._sessions, key=lambda s: course_io.session_date(s))

@@ -115,12 +115,22 @@ class PairFiguresWidget(QWidget):
                 else:
                     text = fmt_num(value)
                 self._cell(row, col).setText(text)
+        periods = getattr(course_report, "periods", None) if course_report is not None else None
         if course_report is None:
             self.message.setText("No migraine diary for this patient yet.")
+        elif not periods:
+            self.message.setText(
+                "No migraine figures yet: they appear once the diary and a treatment session are "
+                "recorded (Migraine course tab)."
+            )
         elif self.before_period is None or self.after_period is None:
             self.message.setText("A photo was taken outside the diary periods.")
         else:
             self.message.setText("")
+        # a grid of dashes says nothing: with no figure for either photo only the message shows
+        show_grid = self.before_period is not None or self.after_period is not None
+        for label in self._cells.values():
+            label.setVisible(show_grid)
 
     def set_pair_notes(
         self, library: Any, patient_id: int, before_photo_id: int, after_photo_id: int

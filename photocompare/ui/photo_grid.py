@@ -140,6 +140,23 @@ class PhotoGridView(QListView):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAccessibleName("Photos")
+        self.empty_text = ""  # shown in the empty grid: what to do next
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        self.viewport().update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().paintEvent(event)
+        if self.empty_text and self.model() is not None and self.model().rowCount() == 0:
+            p = QPainter(self.viewport())
+            p.setPen(self.palette().color(self.palette().ColorRole.PlaceholderText))
+            p.drawText(
+                self.viewport().rect().adjusted(24, 24, -24, -24),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.empty_text,
+            )
+            p.end()
 
     def selected_photos(self) -> list[PhotoRow]:
         rows = sorted(i.row() for i in self.selectionModel().selectedIndexes())

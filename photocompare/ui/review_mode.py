@@ -251,6 +251,9 @@ class PinDialog(QDialog):
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setAccessibleName("PIN")
         self.message = QLabel("Enter the PIN to leave review mode.")
+        # The review window's dark style (light label text) cascades to its child dialogs: this
+        # dialog has the normal light background, so its text takes the normal colour again.
+        self.setStyleSheet("QLabel { color: palette(window-text); }")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -73,7 +74,9 @@ def threshold_label(name: str) -> tuple[str, str]:
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, store: SettingsStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: SettingsStore, parent: QWidget | None = None, *, current_library: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._store = store
@@ -82,14 +85,37 @@ class SettingsDialog(QDialog):
         # library
         lib = QWidget()
         lib_form = QFormLayout(lib)
-        self.library_edit = QLineEdit(store.library_location())
+        self._initial_library = store.library_location()
+        self.library_edit = QLineEdit(self._initial_library)
+        self.library_edit.setPlaceholderText("a folder, or a server URL: postgresql+psycopg://user@host/db")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse_library)
         row = QHBoxLayout()
         row.addWidget(self.library_edit)
         row.addWidget(browse)
-        lib_form.addRow("Library folder:", row)
-        lib_form.addRow(QLabel("A new library location takes effect when the app restarts."))
+        lib_form.addRow("Library folder or URL:", row)
+        self._initial_store = store.store_location()
+        self.store_edit = QLineEdit(self._initial_store)
+        self.store_edit.setPlaceholderText("shared folder for a server (URL) library")
+        self.store_edit.setToolTip(
+            "Where the original photos of a PostgreSQL (server) library are kept: a shared folder "
+            "every workstation of the clinic reaches under the same path. A library folder keeps "
+            "its originals in its own 'store' subfolder and does not use this."
+        )
+        store_browse = QPushButton("Browse…")
+        store_browse.clicked.connect(self._browse_store)
+        store_row = QHBoxLayout()
+        store_row.addWidget(self.store_edit)
+        store_row.addWidget(store_browse)
+        lib_form.addRow("Originals store folder:", store_row)
+        if current_library:
+            open_now = QLabel(f"Open now: {current_library}")
+            open_now.setWordWrap(True)
+            open_now.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            lib_form.addRow(open_now)
+        note = QLabel("A new library location or store folder takes effect when the app restarts.")
+        note.setWordWrap(True)
+        lib_form.addRow(note)
         tabs.addTab(lib, "Library")
 
         # thresholds
@@ -166,6 +192,11 @@ class SettingsDialog(QDialog):
         if path:
             self.library_edit.setText(path)
 
+    def _browse_store(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Originals store folder", self.store_edit.text())
+        if path:
+            self.store_edit.setText(path)
+
     def _reset_thresholds(self) -> None:
         default = CheckThresholds()
         for name, spin in self.threshold_spins.items():
@@ -190,6 +221,9 @@ class SettingsDialog(QDialog):
             return "The exposure warning limit must not be above its failure limit."
         if not (t.scale_fail_low <= t.scale_warn_low <= 1.0 <= t.scale_warn_high <= t.scale_fail_high):
             return "Face size limits must satisfy: fail low ≤ warn low ≤ 1 ≤ warn high ≤ fail high."
+        location = self.library_edit.text().strip()
+        if "://" in location and not self.store_edit.text().strip():
+            return "A server library (URL) needs an originals store folder: a shared folder for the photos."
         pin = self.pin_edit.text()
         if pin:
             if pin != self.pin_repeat.text():
@@ -209,8 +243,11 @@ class SettingsDialog(QDialog):
     def apply(self) -> None:
         store = self._store
         location = self.library_edit.text().strip()
-        if location:
+        if location and location != self._initial_library:  # OK alone must not pin the default
             store.set_library_location(location)
+        folder = self.store_edit.text().strip()
+        if folder != self._initial_store:
+            store.set_store_location(folder)
         store.set_thresholds(self.thresholds())
         store.set_sheet_defaults(
             SheetDefaults(

@@ -62,6 +62,16 @@ class SettingsStore:
     def has_library_location(self) -> bool:
         return bool(self._q.value("library/location", "", str))
 
+    def store_location(self) -> str:
+        """The originals store folder a server (PostgreSQL) library needs; "" when not set."""
+        return self._q.value("library/store", "", str) or ""
+
+    def set_store_location(self, folder: str) -> None:
+        if folder:
+            self._q.setValue("library/store", folder)
+        else:
+            self._q.remove("library/store")
+
     # --- checks ------------------------------------------------------------------------
     def thresholds(self) -> CheckThresholds:
         base = CheckThresholds()

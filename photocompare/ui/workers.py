@@ -55,7 +55,12 @@ class Task(QRunnable):
         try:
             result = self._func(self.context)
         except Exception as exc:  # reported to the GUI thread, which shows str(exc)
-            log.exception("background task failed")
+            from photocompare.core.errors import PhotoCompareError
+
+            if isinstance(exc, PhotoCompareError):  # an expected refusal (e.g. no consent)
+                log.info("background task stopped: %s", exc)
+            else:
+                log.exception("background task failed")
             self.signals.failed.emit(exc)
         else:
             self.signals.finished.emit(result)

@@ -53,3 +53,36 @@ def test_audit_dialog_lists_filters_and_exports(qtbot, tmp_path):
         assert dialog.table.rowCount() == 0 and "No patient P-404" in dialog.status.text()
     finally:
         lib.close()
+
+
+def test_a_slow_older_reload_never_overwrites_a_newer_filter(qtbot, tmp_path, monkeypatch):
+    """Two filters asked for in quick succession: the table shows the newest, whatever finishes last."""
+    import time
+
+    from photocompare.ui import audit_view
+    from photocompare.ui.audit_view import AuditDialog
+
+    lib = Library.open(tmp_path / "lib")
+    p7 = lib.add_patient("P-7")
+    p8 = lib.add_patient("P-8")
+    audit.record(lib, audit.PATIENT_OPENED, patient_id=p7.id)
+    audit.record(lib, audit.PATIENT_OPENED, patient_id=p8.id)
+    real_entries = audit.entries
+
+    def entries(target, patient_id=None, **kw):
+        if patient_id is None:
+            time.sleep(0.6)  # the unfiltered (older) request is the slow one
+        return real_entries(target, patient_id=patient_id, **kw)
+
+    monkeypatch.setattr(audit_view.audit, "entries", entries)
+    try:
+        dialog = AuditDialog(lib)  # starts the slow unfiltered load
+        qtbot.addWidget(dialog)
+        dialog.patient_edit.setText("P-7")
+        dialog.reload()  # the newer, fast, filtered load
+        qtbot.waitUntil(lambda: not dialog.loading, timeout=10_000)
+        qtbot.wait(900)  # let the slow, older load finish too
+        assert dialog.table.rowCount() == 1
+        assert dialog.table.item(0, 4).text() == "P-7"
+    finally:
+        lib.close()

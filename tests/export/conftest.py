@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.conftest import shared_path
+
 BEFORE_TAKEN = "2026:01:05 09:12:00"  # baseline
 AFTER_TAKEN = "2026:04:12 10:03:00"  # cycle 2
 BODY_SERIAL = "SN-4417-XYZ"
@@ -39,6 +41,12 @@ def _exif(when: str, *, serial: str | None = None, gps: bool = False):
         gps_ifd[3] = "E"
         gps_ifd[4] = (2.0, 17.0, 40.0)
     return exif
+
+
+def exif_sample(parts: tuple[str, ...]) -> Path:
+    """A file of exifread's camera corpus by its path under shared/data/exif-samples; when it
+    is missing the test skips (fails under CI), as with every shared data set."""
+    return shared_path("exif-samples", *parts)
 
 
 @pytest.fixture(scope="session")
@@ -79,42 +87,38 @@ def pair_result(face_pair, analyzer):
     return compare_photos(*face_pair, analyzer)
 
 
+def _diary_days(start: dt.date, count: int, every: int, *, treated: bool = True) -> list:
+    """`count` days from `start` with a headache every `every`-th day. With `treated`, the
+    headaches of the first 16 days are migraines and those of the first 20 took a triptan."""
+    from photocompare.core.course import DiaryDay, MedicationClass
+
+    days = []
+    for i in range(count):
+        headache = i % every == 0
+        medicated = treated and headache and i < 20
+        days.append(
+            DiaryDay(
+                start + dt.timedelta(days=i),
+                headache,
+                migraine=treated and headache and i < 16,
+                medication=medicated,
+                medication_class=MedicationClass("triptan") if medicated else None,
+            )
+        )
+    return days
+
+
 def make_diary() -> tuple[list, list[dt.date]]:
     """A diary with figures worked out by hand (per 28 days; change vs baseline):
     baseline 2025-12-13..2026-01-09: 14 headache, 8 migraine, 10 acute-medication days;
     cycle 1 2026-01-10..2026-02-06: 7 (−50 %), 4 (−50 %), 5 (−50 %);
     cycle 2 2026-02-07..2026-05-01 (84 days): 12 headache days = 4.0 per 28 (−71 %), 0, 0."""
-    from photocompare.core.course import DiaryDay, MedicationClass
-
-    days = []
-    start = dt.date(2025, 12, 13)
-    for i in range(28):  # baseline: every other day a headache
-        headache = i % 2 == 0
-        days.append(
-            DiaryDay(
-                start + dt.timedelta(days=i),
-                headache,
-                migraine=headache and i < 16,
-                medication=headache and i < 20,
-                medication_class=MedicationClass("triptan") if headache and i < 20 else None,
-            )
-        )
-    c1 = dt.date(2026, 1, 10)
-    for i in range(28):  # cycle 1: every fourth day
-        headache = i % 4 == 0
-        days.append(
-            DiaryDay(
-                c1 + dt.timedelta(days=i),
-                headache,
-                migraine=headache and i < 16,
-                medication=headache and i < 20,
-                medication_class=MedicationClass("triptan") if headache and i < 20 else None,
-            )
-        )
-    c2 = dt.date(2026, 2, 7)
-    for i in range(84):  # cycle 2: every seventh day
-        headache = i % 7 == 0
-        days.append(DiaryDay(c2 + dt.timedelta(days=i), headache, migraine=False))
+    c1, c2 = dt.date(2026, 1, 10), dt.date(2026, 2, 7)
+    days = (
+        _diary_days(dt.date(2025, 12, 13), 28, every=2)  # baseline: every other day
+        + _diary_days(c1, 28, every=4)  # cycle 1: every fourth day
+        + _diary_days(c2, 84, every=7, treated=False)  # cycle 2: every seventh day
+    )
     return days, [c1, c2]
 
 

@@ -20,6 +20,7 @@ from photocompare.export.deidentify import (
     suggested_filename,
 )
 from photocompare.export.pair_images import export_pair
+from tests.export.conftest import exif_sample
 
 GPS = ("jpg", "gps", "DSCN0010.jpg")
 SERIAL = ("jpg", "tests", "87_OSError.jpg")
@@ -27,13 +28,6 @@ SERIAL_TEXT = b"-1000f46"
 OWNER = ("jpg", "Canon_DIGITAL_IXUS_400.jpg")
 OWNER_TEXT = b"Jean-Pierre"
 XMP = ("jpg", "xmp", "no_exif.jpg")
-
-
-def _sample(exif_samples, parts):
-    path = exif_samples.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"test data missing: {path}")
-    return path
 
 
 def _assert_clean(path):
@@ -48,27 +42,27 @@ def _assert_clean(path):
         assert needle not in data, needle
 
 
-def test_originals_do_hold_the_identifying_metadata(exif_samples):
+def test_originals_do_hold_the_identifying_metadata():
     """The test files really carry what the exports must drop (so the tests can fail)."""
-    assert "EXIF" in identifying_metadata(_sample(exif_samples, GPS))
-    assert SERIAL_TEXT in _sample(exif_samples, SERIAL).read_bytes()
-    assert OWNER_TEXT in _sample(exif_samples, OWNER).read_bytes()
-    assert "XMP" in identifying_metadata(_sample(exif_samples, XMP))
-    with open(_sample(exif_samples, GPS), "rb") as fh:
+    assert "EXIF" in identifying_metadata(exif_sample(GPS))
+    assert SERIAL_TEXT in exif_sample(SERIAL).read_bytes()
+    assert OWNER_TEXT in exif_sample(OWNER).read_bytes()
+    assert "XMP" in identifying_metadata(exif_sample(XMP))
+    with open(exif_sample(GPS), "rb") as fh:
         assert any(k.startswith("GPS") for k in exifread.process_file(fh, details=False))
 
 
 @pytest.mark.parametrize("suffix", [".jpg", ".png"])
-def test_pair_export_strips_gps_serial_and_owner(exif_samples, tmp_path, suffix):
+def test_pair_export_strips_gps_serial_and_owner(tmp_path, suffix):
     written = export_pair(
-        _sample(exif_samples, GPS), _sample(exif_samples, SERIAL), tmp_path / f"pair{suffix}", None
+        exif_sample(GPS), exif_sample(SERIAL), tmp_path / f"pair{suffix}", None
     )
     assert [p.name for p in written] == [f"pair-before{suffix}", f"pair-after{suffix}"]
     for path in written:
         _assert_clean(path)
     written = export_pair(
-        _sample(exif_samples, OWNER),
-        _sample(exif_samples, XMP),
+        exif_sample(OWNER),
+        exif_sample(XMP),
         tmp_path / f"sbs{suffix}",
         None,
         side_by_side_layout=True,
@@ -77,9 +71,9 @@ def test_pair_export_strips_gps_serial_and_owner(exif_samples, tmp_path, suffix)
     _assert_clean(written[0])
 
 
-def test_side_by_side_holds_both_photos_at_full_height(exif_samples, tmp_path):
-    before = _sample(exif_samples, GPS)
-    after = _sample(exif_samples, ("jpg", "gps", "DSCN0012.jpg"))
+def test_side_by_side_holds_both_photos_at_full_height(tmp_path):
+    before = exif_sample(GPS)
+    after = exif_sample(("jpg", "gps", "DSCN0012.jpg"))
     (out,) = export_pair(before, after, tmp_path / "sbs.png", None, side_by_side_layout=True)
     with Image.open(before) as b:
         b_w, b_h = b.size
@@ -91,10 +85,10 @@ def test_side_by_side_holds_both_photos_at_full_height(exif_samples, tmp_path):
     assert pixels[:, -b_w // 2 :].std() > 10  # and the after photo
 
 
-def test_keep_metadata_copies_exif_with_upright_orientation(exif_samples, tmp_path):
+def test_keep_metadata_copies_exif_with_upright_orientation(tmp_path):
     written = export_pair(
-        _sample(exif_samples, GPS),
-        _sample(exif_samples, SERIAL),
+        exif_sample(GPS),
+        exif_sample(SERIAL),
         tmp_path / "kept.jpg",
         None,
         keep_metadata=True,
@@ -115,8 +109,8 @@ def test_aligned_pair_export_of_a_face_is_clean(face_pair, pair_result, tmp_path
         assert a.size == b.size  # AFTER is in BEFORE's frame
 
 
-def test_unreadable_input_writes_nothing(bad_images, exif_samples, tmp_path):
-    good = _sample(exif_samples, GPS)
+def test_unreadable_input_writes_nothing(bad_images, tmp_path):
+    good = exif_sample(GPS)
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(UnreadablePhoto):
@@ -128,10 +122,10 @@ def test_unreadable_input_writes_nothing(bad_images, exif_samples, tmp_path):
     assert list(out.iterdir()) == []
 
 
-def test_wrong_output_type_is_refused(exif_samples, tmp_path):
+def test_wrong_output_type_is_refused(tmp_path):
     with pytest.raises(ExportError):
         export_pair(
-            _sample(exif_samples, GPS), _sample(exif_samples, GPS), tmp_path / "x.gif", None
+            exif_sample(GPS), exif_sample(GPS), tmp_path / "x.gif", None
         )
 
 

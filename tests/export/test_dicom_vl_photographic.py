@@ -14,16 +14,10 @@ from photocompare.core.errors import ExportError, UnreadablePhoto
 from photocompare.core.exif import read_exif
 from photocompare.core.images import load_rgb
 from photocompare.export.dicom import VL_PHOTOGRAPHIC_IMAGE_STORAGE, view_code, write_dicom
+from tests.export.conftest import exif_sample
 
 SERIAL_PHOTO = ("jpg", "tests", "87_OSError.jpg")  # BodySerialNumber -1000f46 and GPS
 GPS_PHOTO = ("jpg", "gps", "DSCN0010.jpg")
-
-
-def _sample(exif_samples, parts):
-    path = exif_samples.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"test data missing: {path}")
-    return path
 
 
 def _header_bytes(path) -> bytes:
@@ -43,8 +37,8 @@ def _dciodvfy(path) -> list[str]:
     return [line for line in lines if line.startswith("Error")]
 
 
-def test_identified_jpeg_dicom_has_the_required_attributes(exif_samples, tmp_path):
-    photo = _sample(exif_samples, SERIAL_PHOTO)
+def test_identified_jpeg_dicom_has_the_required_attributes(tmp_path):
+    photo = exif_sample(SERIAL_PHOTO)
     out = write_dicom(
         photo,
         tmp_path / "photo.dcm",
@@ -81,8 +75,8 @@ def test_identified_jpeg_dicom_has_the_required_attributes(exif_samples, tmp_pat
     assert _dciodvfy(out) == []
 
 
-def test_exif_acquisition_attributes_are_copied_where_known(exif_samples, tmp_path):
-    photo = _sample(exif_samples, GPS_PHOTO)
+def test_exif_acquisition_attributes_are_copied_where_known(tmp_path):
+    photo = exif_sample(GPS_PHOTO)
     exif = read_exif(photo)
     ds = pydicom.dcmread(write_dicom(photo, tmp_path / "gps.dcm", patient_id="7"))
     assert float(ds.ExposureTimeInSeconds) == pytest.approx(exif.exposure_time_s, rel=1e-4)
@@ -91,8 +85,8 @@ def test_exif_acquisition_attributes_are_copied_where_known(exif_samples, tmp_pa
     assert ds.ManufacturerModelName == exif.camera_model
 
 
-def test_deidentified_uncompressed_dicom_keeps_exact_pixels_and_no_name(exif_samples, tmp_path):
-    photo = _sample(exif_samples, GPS_PHOTO)
+def test_deidentified_uncompressed_dicom_keeps_exact_pixels_and_no_name(tmp_path):
+    photo = exif_sample(GPS_PHOTO)
     out = write_dicom(
         photo,
         tmp_path / "deid.dcm",
@@ -133,9 +127,9 @@ def test_unreadable_photo_leaves_no_file(bad_images, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unknown_transfer_syntax_is_refused(exif_samples, tmp_path):
+def test_unknown_transfer_syntax_is_refused(tmp_path):
     with pytest.raises(ExportError):
-        write_dicom(_sample(exif_samples, GPS_PHOTO), tmp_path / "x.dcm", transfer_syntax="jp2")
+        write_dicom(exif_sample(GPS_PHOTO), tmp_path / "x.dcm", transfer_syntax="jp2")
     assert list(tmp_path.iterdir()) == []
 
 

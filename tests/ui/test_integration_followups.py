@@ -362,3 +362,19 @@ def test_label_suggestions_live_in_the_qt_free_core():
     assert label_suggest.suggest_labels is labels.suggest_labels
     assert inspector.suggest_labels is labels.suggest_labels
     assert main_window.suggest_labels is labels.suggest_labels
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux-only")
+def test_gui_without_a_display_says_so_in_one_line():
+    """On Linux with no X11/Wayland display and no QT_QPA_PLATFORM, one line and exit 2 (no abort)."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "photocompare", "gui", "--demo"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display found" in lines[0]
