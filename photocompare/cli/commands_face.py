@@ -169,6 +169,7 @@ def _report(result: Any) -> str:
     lines.append(
         "Comparable: yes" if result.consistent else f"Comparable: NO ({', '.join(failing)} failed)"
     )
+    lines.extend(f"Note: {note}" for note in getattr(result, "notes", ()))
     al = result.alignment
     if al is not None:
         way = "counter-clockwise" if al.rotation_deg >= 0 else "clockwise"

@@ -20,6 +20,8 @@ from typing import Any
 
 import exifread
 
+from photocompare.core.metadata_blocks import EXIF, HiddenRangesReader, find_oversize_metadata
+
 # exifread logs "PNG file does not have exif data." and similar at WARNING; with no logging
 # configured Python prints those to stderr, which the CLI contract forbids. Its findings reach
 # the user through our result (absent fields), not through its log.
@@ -112,9 +114,21 @@ class _BudgetedReader(io.RawIOBase):
 def read_exif(
     path: str | Path, max_metadata_bytes: int = DEFAULT_MAX_METADATA_BYTES
 ) -> ExifSummary:
-    """Read the EXIF of `path` leniently; never raises for bad metadata (returns what it could)."""
+    """Read the EXIF of `path` leniently; never raises for bad metadata (returns what it could).
+
+    EXIF over `max_metadata_bytes` is ignored (nothing is returned), and other over-size blocks
+    (a huge XMP) are cut out of what exifread sees — the same rule the image loader applies.
+    """
+    oversize = find_oversize_metadata(Path(path), max_metadata_bytes)
+    if EXIF in oversize.kinds:
+        return ExifSummary()
     try:
-        with open(path, "rb") as raw:
+        opened = (
+            HiddenRangesReader(Path(path), oversize.hidden_ranges)
+            if oversize.hidden_ranges
+            else open(path, "rb")  # noqa: SIM115 - closed by the with below
+        )
+        with opened as raw:
             reader = _BudgetedReader(raw, max_metadata_bytes)
             tags = exifread.process_file(
                 reader, details=False, extract_thumbnail=False, strict=False

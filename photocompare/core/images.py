@@ -12,6 +12,7 @@ Bounded work per file: the file size, the pixel count and the metadata read are 
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 import re
@@ -29,7 +30,9 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from photocompare.core.errors import UnreadablePhoto
 from photocompare.core.exif import ExifSummary, parse_exif_datetime, read_exif
+from photocompare.core.metadata_blocks import EXIF, XMP, HiddenRangesReader, find_oversize_metadata
 from photocompare.core.quiet import native_stderr_silenced
+from photocompare.core.raw_files import RAW_REASON, RAW_SUFFIXES, is_raw_file
 from photocompare.settings import ImageLimits
 
 pillow_heif.register_heif_opener()
@@ -47,9 +50,7 @@ warnings.filterwarnings("ignore", module=r"pillow_heif(\..*)?$")
 PHOTO_FORMATS = frozenset({"JPEG", "MPO", "PNG", "TIFF", "WEBP", "BMP", "HEIF", "AVIF"})
 #: Suffixes of files that look like pictures but are not supported photos: a folder walk picks
 #: them up too, so the user is told why they were refused instead of them being skipped.
-OTHER_IMAGE_SUFFIXES = frozenset(
-    {".gif", ".jxl", ".dng", ".arw", ".cr2", ".cr3", ".nef", ".orf", ".rw2", ".raf", ".svg"}
-)
+OTHER_IMAGE_SUFFIXES = frozenset({".gif", ".jxl", ".svg"}) | RAW_SUFFIXES
 #: File-name suffixes the importer picks up when walking a folder.
 PHOTO_SUFFIXES = frozenset(
     {
@@ -139,8 +140,6 @@ def read_info(path: str | Path, limits: ImageLimits | None = None) -> PhotoInfo:
     with _opened(path, limits) as img:
         if img.format not in PHOTO_FORMATS:
             raise UnreadablePhoto(path, f"not a supported photo format ({img.format})")
-        if img.format == "TIFF" and 0xC612 in getattr(img, "tag_v2", {}):
-            raise UnreadablePhoto(path, "camera RAW (DNG) is not supported; export a JPEG or TIFF")
         applied, reported = _orientation(img, path, limits)
         exif = read_exif(path, limits.max_metadata_bytes)
         stored_w, stored_h = img.size
@@ -242,13 +241,26 @@ def check_file(path: Path, limits: ImageLimits) -> int:
 def _opened(path: Path, limits: ImageLimits) -> Iterator[Image.Image]:
     """Image.open with every failure turned into UnreadablePhoto and the pixel limit enforced."""
     check_file(path, limits)
+    if is_raw_file(path):
+        raise UnreadablePhoto(path, RAW_REASON)
     # Pillow refuses images over 2 x MAX_IMAGE_PIXELS on open; keep that at least as lenient as
     # our configurable limit, which is then checked below with a clear message.
     if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < limits.max_pixels:
         Image.MAX_IMAGE_PIXELS = limits.max_pixels
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    oversize = find_oversize_metadata(path, limits.max_metadata_bytes)
     try:
-        img = Image.open(path)
+        if oversize.hidden_ranges:
+            # The decoder reads a view without the over-size blocks: never read, never kept.
+            view = io.BufferedReader(HiddenRangesReader(path, oversize.hidden_ranges))
+            try:
+                img = Image.open(view)
+            except BaseException:
+                view.close()
+                raise
+            img._photocompare_view = view  # type: ignore[attr-defined] - closed below
+        else:
+            img = Image.open(path)
     except Image.DecompressionBombError as exc:
         pixels = _pixels_from_message(str(exc))
         raise UnreadablePhoto(path, _over_limit(pixels, limits)) from None
@@ -263,6 +275,8 @@ def _opened(path: Path, limits: ImageLimits) -> Iterator[Image.Image]:
     except Exception as exc:  # noqa: BLE001 - any decoder failure is "unreadable"
         raise UnreadablePhoto(path, _damaged_reason(exc)) from None
     try:
+        if oversize:
+            _drop_metadata(img, oversize.kinds)
         width, height = img.size
         if width <= 0 or height <= 0:
             raise UnreadablePhoto(path, f"image has zero width or height ({width}x{height})")
@@ -271,6 +285,18 @@ def _opened(path: Path, limits: ImageLimits) -> Iterator[Image.Image]:
         yield img
     finally:
         img.close()
+        view = getattr(img, "_photocompare_view", None)
+        if view is not None:
+            view.close()
+
+
+def _drop_metadata(img: Image.Image, kinds: frozenset[str]) -> None:
+    """Forget metadata of the over-size `kinds` that Pillow read anyway (e.g. WebP chunks)."""
+    keys = {EXIF: ("exif", "Raw profile type exif"), XMP: ("xmp", "XML:com.adobe.xmp")}
+    for kind in kinds:
+        for key in keys.get(kind, ()):
+            img.info.pop(key, None)
+    img._exif = None  # getexif() re-reads from what is left (no orientation from a dropped XMP)
 
 
 def _decode(img: Image.Image, path: Path) -> None:

@@ -9,6 +9,7 @@ contract); more fields than the contract lists are included under extra keys.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,11 @@ class PairResult:
     before_image: Any = field(default=None, repr=False, compare=False)  # LoadedImage analysed
     after_image: Any = field(default=None, repr=False, compare=False)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Informational notes about the pair (never a failing check): e.g. swapped dates."""
+        return capture_order_notes(self.before.taken_at, self.after.taken_at)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "before": _photo_json(self.before),
@@ -35,7 +41,46 @@ class PairResult:
             "checks": {name: check.to_json() for name, check in self.checks.items()},
             "consistent": self.consistent,
             "alignment": self.alignment.summary() if self.alignment else None,
+            "notes": list(self.notes),
         }
+
+
+def capture_order_notes(
+    before_taken: datetime | date | None, after_taken: datetime | date | None
+) -> tuple[str, ...]:
+    """A note when the AFTER photo was taken before the BEFORE photo (both dates known).
+
+    Only informational: the photos may simply have been picked the wrong way round, which the
+    checks (angle, lighting, ...) cannot notice. Aware and naive times are compared on their
+    wall-clock values; a plain date is compared on the day only.
+    """
+    if before_taken is None or after_taken is None:
+        return ()
+    before_key, after_key = _comparable(before_taken, after_taken)
+    if not after_key < before_key:
+        return ()
+    return (
+        f"The after photo was taken before the before photo ({_when(after_taken)} vs "
+        f"{_when(before_taken)}): check that the photos are not swapped.",
+    )
+
+
+def _comparable(a: datetime | date, b: datetime | date) -> tuple[Any, Any]:
+    if not isinstance(a, datetime) or not isinstance(b, datetime):
+        return _day(a), _day(b)
+    if (a.tzinfo is None) != (b.tzinfo is None):
+        return a.replace(tzinfo=None), b.replace(tzinfo=None)
+    return a, b
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _when(value: datetime | date) -> str:
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return f"{value:%Y-%m-%d}"
 
 
 def _photo_json(p: PhotoMeasures) -> dict[str, Any]:

@@ -506,12 +506,14 @@ def _dates_line(s: SheetData) -> str:
 
 def _image_note(s: SheetData) -> str:
     if s.aligned:
-        return (
+        note = (
             "After photo aligned to the before photo on landmarks Botox does not move"
             + ("; both cropped to the same area around the face" if s.cropped else "")
             + "; colours as taken."
         )
-    return s.image_note or "Shown as taken, not aligned"
+    else:
+        note = s.image_note or "Shown as taken, not aligned"
+    return " ".join((note, *s.pair_notes))
 
 
 # ---------------------------------------------------------------------------- tables
@@ -764,7 +766,11 @@ def _draw_images(d: _Draw, s: SheetData, x, y, w, h, image_dpi, note: str | None
         note,
         SMALL_PT,
         italic=True,
-        colour=MUTED if s.aligned and "Low resolution" not in note else STATUS_COLOURS["warn"],
+        colour=(
+            MUTED
+            if s.aligned and "Low resolution" not in note and not s.pair_notes
+            else STATUS_COLOURS["warn"]
+        ),
     )
 
 

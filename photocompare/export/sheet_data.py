@@ -92,6 +92,7 @@ class SheetData:
     after_rgb: np.ndarray = field(repr=False)
     aligned: bool
     image_note: str | None = None
+    pair_notes: tuple[str, ...] = ()  # informational, shown under the photos (e.g. swapped dates)
     cropped: bool = False  # both photos cropped to the same rectangle around the face
     title: str = "Before / after comparison"
     clinic_name: str = ""
@@ -177,6 +178,9 @@ def build_sheet_data(
     if after_when is None and after_path is not None:
         after_when = _exif_date(after_path)
 
+    from photocompare.core.pairing import capture_order_notes
+
+    pair_notes = capture_order_notes(before_when, after_when)
     image_note = images.note
     if images.aligned and crop_to_face and not images.cropped:
         box = getattr(getattr(before_m, "face", None), "box", None)
@@ -215,6 +219,7 @@ def build_sheet_data(
         aligned=images.aligned,
         cropped=images.cropped,
         image_note=image_note,
+        pair_notes=pair_notes,
         checks=checks,
         consistent=consistent,
         consistency_summary=_consistency_summary(checks, consistent),

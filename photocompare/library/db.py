@@ -75,6 +75,18 @@ def _require_existing(location: str | Path) -> None:
         )
 
 
+def _require_existing_store(store: str | Path) -> None:
+    """LibraryError when an explicitly given store folder does not exist.
+
+    Read-only commands must not create a folder at a mistyped `--store` (and then report an
+    empty-looking store); only commands that add to a library may create it."""
+    if not Path(store).expanduser().is_dir():
+        raise LibraryError(
+            f"no store at {store} (check --store; `photocompare import` or "
+            "`photocompare patient add` creates one)"
+        )
+
+
 def _sqlite_engine(db_path: Path) -> sa.Engine:
     engine = sa.create_engine(
         sa.URL.create("sqlite+pysqlite", database=str(db_path)),
@@ -155,9 +167,9 @@ class Library:
             _require_existing(location)
         try:
             if is_url(location):
-                library = cls._open_url(str(location), store, limits)
+                library = cls._open_url(str(location), store, limits, create)
             else:
-                library = cls._open_folder(Path(location).expanduser(), store, limits)
+                library = cls._open_folder(Path(location).expanduser(), store, limits, create)
         except LibraryError:
             raise
         except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as exc:
@@ -176,7 +188,11 @@ class Library:
 
     @classmethod
     def _open_folder(
-        cls, location: Path, store: str | Path | None, limits: ImageLimits | None
+        cls,
+        location: Path,
+        store: str | Path | None,
+        limits: ImageLimits | None,
+        create: bool = True,
     ) -> Library:
         if location.is_file() or location.suffix in (".sqlite3", ".sqlite", ".db"):
             folder, db_path = location.parent, location
@@ -190,6 +206,8 @@ class Library:
             ) from None
         if db_path.exists() and not _looks_like_sqlite(db_path):
             raise LibraryError(f"{db_path} is not a PhotoCompare library (not an SQLite file)")
+        if store and not create:
+            _require_existing_store(store)
         store_obj = Store(Path(store).expanduser() if store else folder / STORE_DIRNAME)
         engine = _sqlite_engine(db_path)
         try:
@@ -200,7 +218,13 @@ class Library:
         return cls(engine, store_obj, str(folder), db_path=db_path, limits=limits)
 
     @classmethod
-    def _open_url(cls, url: str, store: str | Path | None, limits: ImageLimits | None) -> Library:
+    def _open_url(
+        cls,
+        url: str,
+        store: str | Path | None,
+        limits: ImageLimits | None,
+        create: bool = True,
+    ) -> Library:
         try:
             parsed = sa.make_url(url)
         except sa.exc.ArgumentError:
@@ -215,6 +239,8 @@ class Library:
             db_path = Path(parsed.database)
             folder = db_path.parent
             folder.mkdir(parents=True, exist_ok=True)
+            if store and not create:
+                _require_existing_store(store)
             store_obj = Store(Path(store) if store else folder / STORE_DIRNAME)
             engine = _sqlite_engine(db_path)
         else:
@@ -240,6 +266,8 @@ class Library:
         try:
             _migrate_with_retry(engine)
             if store_obj is None:
+                if not create:
+                    _require_existing_store(store)
                 store_obj = Store(Path(store).expanduser())
         except Exception:
             engine.dispose()

@@ -128,6 +128,11 @@ def list_questionnaires(library: Any, patient_id: int) -> list[Any]:
     return course_repo.load_questionnaires(library, patient_id)
 
 
+def save_questionnaire(library: Any, patient_id: int, result: Any, *, note: str = "") -> int:
+    """Store a scored MIDAS / HIT-6 (`core.questionnaires.QuestionnaireResult`); returns its id."""
+    return course_repo.save_questionnaire(library, patient_id, result, note=note)
+
+
 def questionnaire_text(stored: Any) -> str:
     q = getattr(stored, "value", stored)
     name = {"midas": "MIDAS", "hit6": "HIT-6"}.get(q.kind, q.kind)

@@ -2,8 +2,8 @@
 
 Every figure comes from the course core (`CourseReport` via the course repository); the panel
 only lays them out. Clinical flags are shown as information for the clinician, never as a
-decision. The diary editor and the session editor open from here and the panel recomputes when
-they report a change.
+decision. The diary editor, the session editor and the MIDAS / HIT-6 questionnaire dialog open
+from here and the panel recomputes when they report a change.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ GOOD_BRUSH = QBrush(QColor("#d4efdf"))
 class MigrainePanel(QWidget):
     """Shows one patient's migraine course; `set_patient(library, patient_id)` then `refresh()`."""
 
-    changed = Signal()  # after an edit made from the panel (diary, session)
+    changed = Signal()  # after an edit made from the panel (diary, session, questionnaire)
     periodSelected = Signal(str)  # noqa: N815 - label of the period chosen in the table
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -123,13 +123,26 @@ class MigrainePanel(QWidget):
         self._sessions: list[Any] = []
 
         self.questionnaires_list = QListWidget()
+        self.questionnaires_list.setAccessibleName("MIDAS and HIT-6 questionnaires")
+        self.questionnaire_button = QPushButton("Add &questionnaire…")
+        self.questionnaire_button.setToolTip("Enter a MIDAS or HIT-6; the score is computed")
+        self.questionnaire_button.clicked.connect(self.open_questionnaire)
+        self.questionnaire_dialog: Any = None
+        questionnaires_box = QWidget()
+        ql = QVBoxLayout(questionnaires_box)
+        ql.setContentsMargins(0, 0, 0, 0)
+        ql.addWidget(self.questionnaires_list, 1)
+        q_buttons = QHBoxLayout()
+        q_buttons.addWidget(self.questionnaire_button)
+        q_buttons.addStretch(1)
+        ql.addLayout(q_buttons)
 
         self.notes = NotesWidget()
 
         self.tabs = QTabWidget()
         self.tabs.addTab(flags_box, "Clinical information")
         self.tabs.addTab(self.sessions_table, "Sessions")
-        self.tabs.addTab(self.questionnaires_list, "MIDAS / HIT-6")
+        self.tabs.addTab(questionnaires_box, "MIDAS / HIT-6")
         self.tabs.addTab(self.notes, "Notes")
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -217,6 +230,7 @@ class MigrainePanel(QWidget):
     def _set_enabled(self, on: bool) -> None:
         self.diary_button.setEnabled(on)
         self.session_button.setEnabled(on)
+        self.questionnaire_button.setEnabled(on)
 
     def _show_report(self, report: Any | None) -> None:
         periods = main_periods(report) if report is not None else []
@@ -334,6 +348,17 @@ class MigrainePanel(QWidget):
         dialog = SessionEditor(self._library, self._patient_id, session, self)
         dialog.saved.connect(lambda _id: self._after_edit())
         dialog.exec()
+
+    def open_questionnaire(self) -> None:
+        """Open the questionnaire dialog (window-modal, not blocking); the panel refreshes on save."""
+        from photocompare.ui.questionnaire_dialog import QuestionnaireDialog
+
+        dialog = QuestionnaireDialog(self._library, self._patient_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda _id: self._after_edit())
+        dialog.destroyed.connect(lambda *_: setattr(self, "questionnaire_dialog", None))
+        self.questionnaire_dialog = dialog
+        dialog.open()
 
     def _after_edit(self) -> None:
         self.refresh()

@@ -25,7 +25,6 @@ from photocompare.library import audit, consent  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui import course_io  # noqa: E402
 from photocompare.ui import library_access as la  # noqa: E402
-from photocompare.ui.analysis_service import AnalysisService  # noqa: E402
 from photocompare.ui.consent_dialog import ConsentDialog  # noqa: E402
 from photocompare.ui.consistency_panel import _measure_label  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
@@ -34,20 +33,6 @@ from photocompare.ui.review_mode import PinDialog, ReviewWindow  # noqa: E402
 from photocompare.ui.settings_dialog import SettingsDialog  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def analysis():
-    service = AnalysisService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def library(tmp_path):
-    lib = Library.open(tmp_path / "lib")
-    yield lib
-    lib.close()
 
 
 def _window(qtbot, library, tmp_path, analysis=None):

@@ -18,27 +18,12 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox  # noqa: E402
 
 from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui import library_access as la  # noqa: E402
-from photocompare.ui.analysis_service import AnalysisService  # noqa: E402
 from photocompare.ui.compare_view import MODES  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
 
 SHOTS = Path("/tmp/shots")
-
-
-@pytest.fixture(scope="module")
-def analysis():
-    service = AnalysisService()
-    yield service
-    service.close()
-
-
-@pytest.fixture
-def library(tmp_path):
-    lib = Library.open(tmp_path / "lib")
-    yield lib
-    lib.close()
 
 
 @pytest.fixture

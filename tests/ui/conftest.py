@@ -1,0 +1,25 @@
+"""Fixtures shared by the desktop-app tests (a module may override them with its own)."""
+
+from __future__ import annotations
+
+import pytest
+
+from photocompare.library.db import Library
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    """One face-analysis service per test module: the model is heavy to load."""
+    from photocompare.ui.analysis_service import AnalysisService
+
+    service = AnalysisService()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def library(tmp_path):
+    """An empty library in the test's own folder."""
+    lib = Library.open(tmp_path / "lib")
+    yield lib
+    lib.close()
