@@ -13,7 +13,11 @@ import json
 import sys
 from typing import Any
 
-from photocompare.cli.commands_library import add_library_arguments, open_library
+from photocompare.cli.commands_library import (
+    add_library_arguments,
+    open_library,
+    require_patient,
+)
 from photocompare.core.errors import LibraryError
 
 
@@ -157,12 +161,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from photocompare.library import audit
 
     with open_library(args) as library:
-        patient_id = None
-        if args.patient:
-            patient = library.get_patient(args.patient)
-            if patient is None:
-                raise LibraryError(f"no patient {args.patient} in the library")
-            patient_id = patient.id
+        patient_id = require_patient(library, args.patient).id if args.patient else None
         records = audit.entries(library, patient_id=patient_id, action=args.action)
     if args.limit is not None:
         records = records[-args.limit:] if args.limit > 0 else []
@@ -248,12 +247,7 @@ def cmd_trash_list(args: argparse.Namespace) -> int:
     from photocompare.library import trash
 
     with open_library(args) as library:
-        patient_id = None
-        if args.patient:
-            patient = library.get_patient(args.patient)
-            if patient is None:
-                raise LibraryError(f"no patient {args.patient} in the library")
-            patient_id = patient.id
+        patient_id = require_patient(library, args.patient).id if args.patient else None
         items = trash.list_trash(library, patient_id=patient_id)
     if args.json:
         _print_json([{**item.__dict__, "deleted_at": item.deleted_at.isoformat(timespec="seconds")}

@@ -45,6 +45,14 @@ def open_library(args: argparse.Namespace, *, create: bool = False):
     )
 
 
+def require_patient(library, external_id: str):
+    """The patient with this ID, or `LibraryError` with the one line the user sees."""
+    patient = library.get_patient(external_id)
+    if patient is None:
+        raise LibraryError(f"no patient {external_id} in the library")
+    return patient
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's sub-commands to the `photocompare` parser."""
     p = sub.add_parser("info", help="describe a photo file (size, orientation, date, camera)")
@@ -249,9 +257,7 @@ def cmd_patients(args: argparse.Namespace) -> int:
 
 def cmd_photos(args: argparse.Namespace) -> int:
     with open_library(args) as library:
-        patient = library.get_patient(args.patient)
-        if patient is None:
-            raise LibraryError(f"no patient {args.patient} in the library")
+        patient = require_patient(library, args.patient)
         photos = library.photos(patient)
         if args.json:
             _print_json(
