@@ -1009,23 +1009,26 @@ class MainWindow(QMainWindow):
             return None
         return context, pics
 
-    def _sheet_module(self) -> Any:
+    def _sheet_inputs(self) -> tuple[Any, PairContext, Any] | None:
+        """What both Export and Print need: the sheet renderer and the analysed pair (or None,
+        after telling the user why not)."""
+        pair = self._pair_for_export()
+        if pair is None:
+            return None
         try:
             from photocompare.export import sheet as sheet_module
         except ImportError:
             QMessageBox.information(self, "Export", "Sheet export is not available in this build.")
             return None
-        return sheet_module
+        context, pics = pair
+        return sheet_module, context, pics
 
     def export_sheet(self) -> Any:
         """Ask what the export is for, then write the sheet (consent checked, audited)."""
-        pair = self._pair_for_export()
-        if pair is None:
+        inputs = self._sheet_inputs()
+        if inputs is None:
             return None
-        sheet_module = self._sheet_module()
-        if sheet_module is None:
-            return None
-        context, pics = pair
+        sheet_module, context, pics = inputs
         named, anonymous = self._export_names(context, "pdf")
         dialog = ExportDialog(
             named,
@@ -1041,13 +1044,10 @@ class MainWindow(QMainWindow):
 
     def print_sheet(self) -> Any:
         """Ask what the print is for, check consent, then print through QPrintDialog."""
-        pair = self._pair_for_export()
-        if pair is None:
+        inputs = self._sheet_inputs()
+        if inputs is None:
             return None
-        sheet_module = self._sheet_module()
-        if sheet_module is None:
-            return None
-        context, pics = pair
+        sheet_module, context, pics = inputs
         dialog = ExportDialog(paper=self.settings_store.sheet_defaults().paper, for_print=True, parent=self)
         if dialog.exec() != ExportDialog.DialogCode.Accepted:
             return None

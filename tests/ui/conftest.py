@@ -23,3 +23,13 @@ def library(tmp_path):
     lib = Library.open(tmp_path / "lib")
     yield lib
     lib.close()
+
+
+@pytest.fixture(scope="module")
+def demo_master(tmp_path_factory):
+    """The demo library (patient DEMO-001), made once per test module."""
+    from photocompare.demo import create_demo_library
+
+    target = tmp_path_factory.mktemp("demo_master")
+    create_demo_library(target)
+    return target

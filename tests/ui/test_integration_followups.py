@@ -39,15 +39,6 @@ def analysis():
     service.close()
 
 
-@pytest.fixture(scope="module")
-def demo_master(tmp_path_factory):
-    from photocompare.demo import create_demo_library
-
-    target = tmp_path_factory.mktemp("demo_master")
-    create_demo_library(target)
-    return target
-
-
 @pytest.fixture
 def library(demo_master, tmp_path):
     """A private copy of the demo library: audit and consent rows of one test stay there."""

@@ -38,18 +38,9 @@ def window(qtbot, library, tmp_path, analysis):
     w.shutdown()
 
 
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    from photocompare.demo import create_demo_library
-
-    target = tmp_path_factory.mktemp("demo")
-    create_demo_library(target)
-    return target
-
-
 @pytest.fixture
-def demo_window(qtbot, demo_dir, tmp_path, analysis):
-    lib = Library.open(demo_dir)
+def demo_window(qtbot, demo_master, tmp_path, analysis):
+    lib = Library.open(demo_master)
     w = MainWindow(lib, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
     qtbot.addWidget(w)
     w.resize(1500, 950)
