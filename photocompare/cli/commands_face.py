@@ -242,9 +242,8 @@ class NoFaceToAlign(PhotoCompareError):
 def _align_one(
     analyzer: Any, before: Path, after: Path, out: Path, side: bool, match: bool
 ) -> None:
-    import numpy as np
 
-    from photocompare.core.align import match_photometric, side_by_side, warp_to_before
+    from photocompare.core.align import match_photometric, side_by_side, warp_with_coverage
     from photocompare.core.images import load_rgb
     from photocompare.core.pairing import compare_photos
 
@@ -254,15 +253,10 @@ def _align_one(
         raise NoFaceToAlign(f"{which.name}: no face found, cannot align")
     full_before = load_rgb(before, limits=analyzer.limits).rgb
     full_after = load_rgb(after, limits=analyzer.limits).rgb
-    aligned = warp_to_before(full_after, result.alignment, full_before.shape)
+    warped = warp_with_coverage(full_after, result.alignment, full_before.shape)
+    aligned = warped.rgb
     if match:
-        valid = (
-            warp_to_before(
-                np.full(full_after.shape[:2], 255, np.uint8), result.alignment, full_before.shape
-            )
-            > 0
-        )
-        aligned = match_photometric(aligned, full_before, valid)
+        aligned = match_photometric(aligned, full_before, warped.coverage)
         aligned = _label(aligned, "adjusted (display only)")
     image = side_by_side(full_before, aligned) if side else aligned
     _write_image(image, out)

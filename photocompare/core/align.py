@@ -332,6 +332,40 @@ def warp_to_before(
     )
 
 
+@dataclass(frozen=True)
+class WarpedPhoto:
+    """An AFTER photo warped into BEFORE's frame, with where it actually has pixels.
+
+    The warp leaves a border where the after photo does not reach; a view, an export or a
+    pair measure must tell that border from dark skin, so the coverage travels with the pixels.
+    """
+
+    rgb: np.ndarray  # (h, w, 3) uint8 in BEFORE's frame
+    coverage: np.ndarray  # (h, w) bool: True where the after photo has pixels
+
+
+def warp_with_coverage(
+    after_rgb: np.ndarray,
+    alignment: Alignment,
+    before_shape: tuple[int, ...],
+    after_scale: float = 1.0,
+    before_scale: float = 1.0,
+    outside_rgb: tuple[int, int, int] | None = None,
+) -> WarpedPhoto:
+    """`warp_to_before` plus the coverage mask; optionally paint uncovered pixels `outside_rgb`.
+
+    The one place that maps an aligned photo for display, export or measurement. A pixel
+    counts as covered when the warped all-255 plane stays above half (bilinear edges).
+    """
+    kwargs = {"after_scale": after_scale, "before_scale": before_scale}
+    warped = np.ascontiguousarray(warp_to_before(after_rgb, alignment, before_shape, **kwargs))
+    plane = np.full(after_rgb.shape[:2], 255, np.uint8)
+    coverage = warp_to_before(plane, alignment, before_shape, **kwargs) >= 128
+    if outside_rgb is not None:
+        warped[~coverage] = outside_rgb
+    return WarpedPhoto(rgb=warped, coverage=coverage)
+
+
 def match_photometric(
     after_rgb: np.ndarray,
     before_rgb: np.ndarray,

@@ -71,7 +71,7 @@ def load_pair(
         return PairImages(
             before.rgb, after.rgb, aligned=False, note=NOT_ALIGNED_NOTE, before_scale=before.scale
         )
-    from photocompare.core.align import warp_to_before
+    from photocompare.core.align import warp_with_coverage
 
     before_rgb = before.rgb
     rect = None
@@ -86,13 +86,10 @@ def load_pair(
         matrix[:, 2] -= (left / before.scale, top / before.scale)
         alignment = dataclasses.replace(alignment, matrix=tuple(map(tuple, matrix)))
     scales = {"after_scale": after.scale, "before_scale": before.scale}
-    warped = warp_to_before(after.rgb, alignment, before_rgb.shape, **scales)
     # Where the warped photo has no pixels, show a neutral grey rather than black.
-    coverage = warp_to_before(
-        np.full(after.rgb.shape[:2], 255, np.uint8), alignment, before_rgb.shape, **scales
-    )
-    warped = np.ascontiguousarray(warped)
-    warped[coverage < 128] = OUTSIDE_PHOTO_RGB
+    warped = warp_with_coverage(
+        after.rgb, alignment, before_rgb.shape, **scales, outside_rgb=OUTSIDE_PHOTO_RGB
+    ).rgb
     return PairImages(
         np.ascontiguousarray(before_rgb),
         warped,

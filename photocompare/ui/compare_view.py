@@ -176,20 +176,13 @@ def prepare_pair(
     if alignment is not None:
         step(2, "Aligning…")
         try:
-            from photocompare.core.align import warp_to_before
+            from photocompare.core.align import warp_with_coverage
 
             after_scale = after_img.rgb.shape[1] / after_img.full_width
-            aligned = warp_to_before(
+            warped = warp_with_coverage(
                 after_img.rgb, alignment, before.shape, after_scale=after_scale, before_scale=before_scale
             )
-            coverage = warp_to_before(
-                np.full(after_img.rgb.shape[:2] + (3,), 255, np.uint8),
-                alignment,
-                before.shape,
-                after_scale=after_scale,
-                before_scale=before_scale,
-            )
-            aligned_valid = coverage[..., 0] > 250  # where the after photo has pixels
+            aligned, aligned_valid = warped.rgb, warped.coverage
         except Exception as exc:
             log.warning("alignment warp failed: %s", exc)
             note = note or f"Alignment could not be applied: {exc}"

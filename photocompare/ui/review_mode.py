@@ -510,13 +510,13 @@ class ReviewWindow(QWidget):
             before = load_rgb(pair.before.path, max_side=1600)
             after = load_rgb(pair.after.path, max_side=1600)
             # Warp the reduced AFTER straight into the reduced BEFORE frame (display size).
-            return align_core.warp_to_before(
+            return align_core.warp_with_coverage(
                 after.rgb,
                 result.alignment,
                 before.rgb.shape,
                 after_scale=after.scale,
                 before_scale=before.scale,
-            )
+            ).rgb
 
         def done(warped: Any) -> None:
             if warped is None:

@@ -163,3 +163,16 @@ def test_warp_puts_after_onto_before_and_photometric_match_is_display_only(face_
 def test_zz_print_measured_alignment_figures():
     if WORST:
         print("\nalignment worst errors:", {k: round(v, 4) for k, v in WORST.items()})
+
+
+def test_warp_with_coverage_marks_the_border_the_after_photo_does_not_reach():
+    from photocompare.core.align import Alignment, warp_with_coverage
+
+    after = np.full((100, 200, 3), 90, np.uint8)
+    shift = Alignment(
+        rotation_deg=0.0, scale=1.0, tx_px=50.0, ty_px=0.0, residual_iod=0.0,
+        matrix=((1.0, 0.0, 50.0), (0.0, 1.0, 0.0)), method="test",
+    )
+    warped = warp_with_coverage(after, shift, (100, 200, 3), outside_rgb=(128, 128, 128))
+    assert warped.coverage[:, 52:].all() and not warped.coverage[:, :48].any()
+    assert (warped.rgb[:, :48] == 128).all() and (warped.rgb[:, 52:] == 90).all()
