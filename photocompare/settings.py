@@ -102,11 +102,38 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class PayerSettings:
+    """Payer reports for onabotulinumtoxinA (core.payer_report)."""
+
+    # PREEMPT sessions are every 12 weeks; payers query (and may refuse) shorter intervals.
+    min_treatment_interval_days: int = 84
+    # The default assessment period of a renewal is the last cycle recorded at least this well
+    # (the same 80 % below which the course figures carry a coverage warning).
+    assessment_min_coverage: float = 0.80
+    # A questionnaire taken at the next injection visit describes the cycle that just ended, so
+    # it still counts for that cycle up to this many days after the cycle's last day.
+    questionnaire_grace_days: int = 1
+
+
+@dataclass(frozen=True)
+class Prescriber:
+    """Who signs a payer report; printed in its header and signature block."""
+
+    name: str = ""
+    specialty: str = ""
+    provider_id: str = ""  # national provider ID (NPI, GMC number, LANR...)
+    clinic_address: str = ""  # may hold line breaks
+    logo_path: str = ""  # clinic logo (PNG/JPEG); empty = none
+
+
+@dataclass(frozen=True)
 class Settings:
     images: ImageLimits = field(default_factory=ImageLimits)
     checks: CheckThresholds = field(default_factory=CheckThresholds)
     course: CourseSettings = field(default_factory=CourseSettings)
     export: ExportSettings = field(default_factory=ExportSettings)
+    payer: PayerSettings = field(default_factory=PayerSettings)
+    prescriber: Prescriber = field(default_factory=Prescriber)
     clinic_name: str = ""
     clinician_name: str = ""
 
