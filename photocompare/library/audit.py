@@ -46,6 +46,8 @@ CONSENT_REVOKED = "consent_revoked"
 EXPORT_REFUSED = "export_refused"
 LIBRARY_BACKED_UP = "library_backed_up"
 LIBRARY_RESTORED = "library_restored"
+PAYER_DATA_EDITED = "payer_data_edited"  # diagnosis, prior preventives, the patient's insurer
+PAYER_REPORT_EXPORTED = "payer_report_exported"
 
 ACTIONS: frozenset[str] = frozenset(
     {
@@ -63,6 +65,8 @@ ACTIONS: frozenset[str] = frozenset(
         EXPORT_REFUSED,
         LIBRARY_BACKED_UP,
         LIBRARY_RESTORED,
+        PAYER_DATA_EDITED,
+        PAYER_REPORT_EXPORTED,
     }
 )
 
