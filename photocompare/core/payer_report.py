@@ -122,6 +122,15 @@ class TreatmentExtra:
 
 
 @dataclass(frozen=True)
+class ReportPhoto:
+    """A photo printed on a report (only with the patient's consent for an insurer)."""
+
+    photo_id: int
+    taken_on: dt.date | None
+    rgb: Any  # numpy uint8 array, H x W x 3, upright
+
+
+@dataclass(frozen=True)
 class PayerInputs:
     """Everything a report is computed from (read from the library, or built in a test)."""
 
@@ -267,7 +276,7 @@ def _recorded_dates(inputs: PayerInputs) -> list[dt.date]:
     return [d.date for d in inputs.diary if d.recorded] + [s.end for s in inputs.summaries]
 
 
-def _treatment_lines(treatments: Sequence[Treatment], extras: Mapping[dt.date, TreatmentExtra],
+def treatment_lines(treatments: Sequence[Treatment], extras: Mapping[dt.date, TreatmentExtra],
                      settings: PayerSettings) -> tuple[TreatmentLine, ...]:
 
     lines = []
@@ -340,7 +349,8 @@ def _duration_criterion(months: Sequence[PeriodFigures], inputs: PayerInputs, re
     values = []
     verdicts: list[bool | None] = []
     for m in months:
-        values.append(f"{_fmt(m.headache_days_per_28)}/{_fmt(m.migraine_days_per_28)}")
+        values.append("no diary" if m.headache_days_per_28 is None else
+                      f"{_fmt(m.headache_days_per_28)}/{_fmt(m.migraine_days_per_28)}")
         if m.headache_days_per_28 is None or m.coverage < min_coverage:
             verdicts.append(None)
         else:
@@ -489,7 +499,7 @@ def build_initial(inputs: PayerInputs, profile: PayerProfile, *, today: dt.date 
     summary = (f"Initial criteria under {profile.name}: {counts[True]} of {len(criteria)} met, "
                f"{counts[False]} not met, {counts[None]} without enough data — "
                f"{'all met' if met else 'not all met' if met is False else 'not enough data'}.")
-    lines = _treatment_lines(treats, inputs.treatment_extras, ps)
+    lines = treatment_lines(treats, inputs.treatment_extras, ps)
     return PayerReport(
         kind="initial", patient_id=inputs.patient_id, profile=profile, reference_date=ref,
         course=course, flags=flags, baseline=baseline, assessment=None, periods=months,
@@ -536,7 +546,7 @@ def _reduction_criterion(profile: PayerProfile, base: PeriodFigures, period: Per
                          "no baseline or period figures to compare")
     met = change <= -profile.threshold_pct + 1e-9
     return Criterion(name, threshold, change, met, profile.reduction_source,
-                     f"{_fmt(before)} -> {_fmt(after)} per 28 ({change:+.1f} %)")
+                     f"{_fmt(before)} -> {_fmt(after)} per 28")
 
 
 def _episodic_criterion(course: CourseReport, cs: CourseSettings) -> Criterion:
@@ -656,7 +666,7 @@ def build_renewal(inputs: PayerInputs, profile: PayerProfile, *, period: str | N
     else:
         met = response
 
-    lines = _treatment_lines(treats, inputs.treatment_extras, ps)
+    lines = treatment_lines(treats, inputs.treatment_extras, ps)
     notes = []
     for t in lines:
         if t.short_interval:

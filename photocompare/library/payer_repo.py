@@ -27,6 +27,7 @@ from photocompare.core.payer_report import (
     PayerDetails,
     PayerInputs,
     PreventiveTrial,
+    ReportPhoto,
     TreatmentExtra,
 )
 from photocompare.library import audit
@@ -304,6 +305,46 @@ def load_treatment_extras(library, patient: PatientRef) -> dict[dt.date, Treatme
             .join(TreatmentExtraRecord, TreatmentExtraRecord.treatment_id == TreatmentRecord.id)
             .where(TreatmentRecord.patient_id == pid)).all()
         return {d: TreatmentExtra(n, f) for d, n, f in rows}
+
+
+# --------------------------------------------------------------------------- consent, photos
+
+
+def has_insurer_consent(library, patient: PatientRef) -> bool:
+    """Whether the patient agreed to an insurer seeing their records: consent is kept per photo
+    and use (library/consent.py), so this is consent for `insurer` in force on at least one of
+    the patient's photos that is not in the trash."""
+    from photocompare.library.consent import INSURER, has_consent
+    from photocompare.library.models import Photo
+
+    with library.session() as session:
+        pid = resolve_patient_id(session, patient)
+        ids = session.scalars(sa.select(Photo.id).where(Photo.patient_id == pid)).all()
+        return any(has_consent(session, i, INSURER) and session.get(Photo, i).deleted_at is None
+                   for i in ids)
+
+
+def load_report_photos(library, patient: PatientRef, photo_ids: list[int],
+                       max_side: int = 1600) -> tuple[ReportPhoto, ...]:
+    """The before/after photos for a report, refused (ConsentMissing, logged) unless each has
+    the patient's consent for an insurer; photos of another patient are refused too."""
+    from photocompare.core.images import load_rgb
+    from photocompare.library.consent import INSURER, require_consent
+    from photocompare.library.models import Photo
+
+    with library.session() as session:
+        pid = resolve_patient_id(session, patient)
+        rows = []
+        for photo_id in photo_ids:
+            photo = session.get(Photo, photo_id)
+            if photo is None or photo.patient_id != pid:
+                raise LibraryError(f"photo id {photo_id} is not a photo of this patient")
+            taken = photo.taken_at or photo.imported_at
+            rows.append((photo_id, photo.sha256, taken.date() if taken else None))
+    require_consent(library, photo_ids, INSURER)
+    return tuple(ReportPhoto(i, day, load_rgb(library.store.path_for(sha),
+                                              max_side=max_side).rgb)
+                 for i, sha, day in rows)
 
 
 # --------------------------------------------------------------------------- report inputs
