@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from photocompare import APP_NAME
-from photocompare.settings import CheckThresholds, Settings, default_library_dir
+from photocompare.settings import CheckThresholds, Prescriber, Settings, default_library_dir
 
 _PIN_ITERATIONS = 200_000
 PAPER_SIZES = ("A4", "Letter")
@@ -109,6 +109,19 @@ class SettingsStore:
         self._q.setValue("sheet/clinician_name", sheet.clinician_name)
         self._q.setValue("sheet/paper", sheet.paper)
 
+    # --- prescriber (payer reports) ------------------------------------------------------
+    def prescriber(self) -> Prescriber:
+        return Prescriber(**{f.name: self._q.value(f"prescriber/{f.name}", "", str) or ""
+                             for f in fields(Prescriber)})
+
+    def set_prescriber(self, prescriber: Prescriber) -> None:
+        for f in fields(Prescriber):
+            value = getattr(prescriber, f.name)
+            if value:
+                self._q.setValue(f"prescriber/{f.name}", value)
+            else:
+                self._q.remove(f"prescriber/{f.name}")
+
     def settings(self) -> Settings:
         """The typed settings the core receives."""
         sheet = self.sheet_defaults()
@@ -116,6 +129,7 @@ class SettingsStore:
             checks=self.thresholds(),
             clinic_name=sheet.clinic_name,
             clinician_name=sheet.clinician_name,
+            prescriber=self.prescriber(),
         )
 
     # --- review-mode PIN ---------------------------------------------------------------
