@@ -541,7 +541,8 @@ def _logo_size(QtGui, path: str) -> tuple[float, float] | None:
 
 
 def _clinic_text(p: Prescriber) -> str:
-    return "\n".join(x for x in (p.clinic_address.strip(),) if x)
+    who = ", ".join(x for x in (p.name.strip(), p.specialty.strip()) if x)
+    return "\n".join(x for x in (who, p.clinic_address.strip()) if x)
 
 
 def _header_height(m: _Metrics, report: PayerReport, width: float, options: _Options) -> float:

@@ -124,3 +124,19 @@ def test_editors_save_through_the_repository_with_history(qtbot, library, patien
     assert history.table.rowCount() == 0 and history.changed
     actions = [h.action for h in crepo.history(library, patient, table="payer_preventives")]
     assert actions == ["insert", "delete"]
+
+
+def test_prescriber_round_trips_through_the_settings_store(tmp_path, qapp):
+    from photocompare.ui.settings_store import SettingsStore
+
+    store = SettingsStore.at_path(tmp_path / "s.ini")
+    assert store.prescriber() == Prescriber()
+    chosen = Prescriber("Dr. Eva Kopf", "Neurology", "LANR 123456789",
+                        "Kopfschmerzzentrum\nHauptstr. 1\n80331 München", str(tmp_path / "l.png"))
+    store.set_prescriber(chosen)
+    store.sync()
+    again = SettingsStore.at_path(tmp_path / "s.ini")
+    assert again.prescriber() == chosen
+    assert again.settings().prescriber == chosen
+    again.set_prescriber(Prescriber())
+    assert again.prescriber() == Prescriber()
