@@ -113,6 +113,9 @@ class PayerSettings:
     # A questionnaire taken at the next injection visit describes the cycle that just ended, so
     # it still counts for that cycle up to this many days after the cycle's last day.
     questionnaire_grace_days: int = 1
+    # A long course is cut to the baseline and the latest cycles (and their sessions) on the PDF so
+    # it stays within two pages; the JSON always holds every period.
+    report_max_cycles_shown: int = 8
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from photocompare.export.sheet import (
     _fix_space_in_text_maps,
     _no_ligatures,
 )
-from photocompare.settings import Prescriber
+from photocompare.settings import PayerSettings, Prescriber
 
 MARGIN_MM = 14.0
 FOOTER_MM = 9.0
@@ -161,6 +161,7 @@ class _Options:
     deidentify: bool
     include_payer: bool
     photos: tuple[ReportPhoto, ...]
+    max_cycles: int = PayerSettings().report_max_cycles_shown
 
 
 def _paper(paper: str) -> tuple[float, float]:
@@ -344,9 +345,22 @@ def _criteria_table(report: PayerReport) -> _Table:
                   tuple(rows))
 
 
-def _periods_table(report: PayerReport) -> _Table:
-    # An initial report's last month before treatment is its baseline; it is not repeated.
+def _shown_periods(report: PayerReport, max_cycles: int) -> tuple[list, int]:
+    """(periods for the table, number of earlier cycles left out). An initial report's last
+    month before treatment is its baseline, so the baseline is not repeated there."""
     periods = list(report.periods)
+    if report.kind != "renewal":
+        return periods, 0
+    cycles = [p for p in periods if p.kind == "cycle"]
+    keep = cycles[-max_cycles:]
+    if report.assessment is not None and report.assessment not in keep:
+        keep = [report.assessment, *keep[1:]] if keep else [report.assessment]
+    kept = [p for p in periods if p.kind != "cycle" or p in keep]
+    return kept, len(periods) - len(kept)
+
+
+def _periods_table(report: PayerReport, max_cycles: int) -> _Table:
+    periods, _hidden = _shown_periods(report, max_cycles)
     rows, highlight = [], []
     for i, p in enumerate(periods):
         if report.assessment is not None and p.label == report.assessment.label:
@@ -367,9 +381,9 @@ def _periods_table(report: PayerReport) -> _Table:
                   tuple(rows), tuple(highlight))
 
 
-def _treatment_table(report: PayerReport) -> _Table:
+def _treatment_table(report: PayerReport, max_cycles: int) -> _Table:
     rows = []
-    for t in report.treatments:
+    for t in report.treatments[-(max_cycles + 1):]:
         units = _fmt(t.units, suffix=" U")
         if t.follow_the_pain_units:
             units += f" (incl. {_fmt(t.follow_the_pain_units)} U follow-the-pain)"
@@ -485,7 +499,11 @@ def _blocks(report: PayerReport, m: _Metrics, width: float, options: _Options) -
     text(report.summary, BODY_PT, bold=True)
     section("Headache diary per period (per 28 days)" if report.kind == "renewal"
             else "Headache diary before treatment (ICHD-3 evidence, per 28 days)")
-    table(_periods_table(report))
+    table(_periods_table(report, options.max_cycles))
+    hidden = _shown_periods(report, options.max_cycles)[1]
+    if hidden:
+        text(f"{hidden} earlier cycles (and their sessions) are left out here to keep the report "
+             "short; every period is in the course report and the JSON.", SMALL_PT, italic=True)
     if report.kind == "initial":
         section("Prior preventive treatments")
         if report.preventives:
@@ -496,7 +514,7 @@ def _blocks(report: PayerReport, m: _Metrics, width: float, options: _Options) -
     text(_questionnaire_text(report))
     if report.treatments:
         section("Treatment log")
-        table(_treatment_table(report))
+        table(_treatment_table(report, options.max_cycles))
     if report.kind == "renewal" and report.preventives:
         section("Prior preventive treatments")
         table(_preventive_table(report))
@@ -521,7 +539,8 @@ def _layout(report: PayerReport, m: _Metrics, paper_mm, options: _Options) -> li
     for i, block in enumerate(blocks):
         need = block.height
         if block.kind == "title" and i + 1 < len(blocks):
-            need += min(blocks[i + 1].height, 20.0)  # keep a title with what follows it
+            # Keep a title with what follows it (tables are not split across pages).
+            need += min(blocks[i + 1].height, bottom - MARGIN_MM - block.height)
         if y + need > bottom and pages[-1].blocks:
             pages.append(_Page([]))
             y = MARGIN_MM
