@@ -9,6 +9,7 @@ Entry points for the main window (Patient menu):
     open_diagnosis_editor(parent, library, patient_id) -> bool
     open_preventive_history(parent, library, patient_id) -> bool
     open_payer_editor(parent, library, patient_id) -> bool
+    open_prescriber_settings(parent, store) -> bool   (store: ui.settings_store.SettingsStore)
 Each returns True when something was saved.
 """
 
@@ -25,11 +26,13 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -41,6 +44,7 @@ from photocompare.core.errors import PhotoCompareError
 from photocompare.core.payer_report import Diagnosis, PayerDetails, PreventiveTrial
 from photocompare.core.payer_rules import OUTCOMES, PREVENTIVE_CLASS_LABELS, PREVENTIVE_CLASSES
 from photocompare.library import payer_repo
+from photocompare.settings import Prescriber
 
 
 def _qdate(value: dt.date) -> QDate:
@@ -279,6 +283,62 @@ class PreventiveHistoryDialog(QDialog):
             QMessageBox.warning(self, "Delete preventive", str(exc))
         self.changed = True
         self.reload()
+
+
+class PrescriberDialog(_Form):
+    """Who signs payer reports: name, specialty, national provider ID, clinic address, logo."""
+
+    def __init__(self, store: Any, parent: QWidget | None = None) -> None:
+        super().__init__("Prescriber", parent)
+        self.store = store
+        value = store.prescriber()
+        self.name = QLineEdit(value.name)
+        self.specialty = QLineEdit(value.specialty)
+        self.provider_id = QLineEdit(value.provider_id)
+        self.provider_id.setPlaceholderText("national provider ID (NPI, GMC, LANR...)")
+        self.address = QPlainTextEdit(value.clinic_address)
+        self.address.setFixedHeight(70)
+        self.logo = QLineEdit(value.logo_path)
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_logo)
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo, 1)
+        logo_row.addWidget(browse)
+        self.form.addRow("Name", self.name)
+        self.form.addRow("Specialty", self.specialty)
+        self.form.addRow("Provider ID", self.provider_id)
+        self.form.addRow("Clinic address", self.address)
+        self.form.addRow("Clinic logo", logo_row)
+
+    def _choose_logo(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Clinic logo", "",
+                                              "Images (*.png *.jpg *.jpeg)")
+        if path:
+            self.logo.setText(path)
+
+    def value(self) -> Prescriber:
+        return Prescriber(self.name.text().strip(), self.specialty.text().strip(),
+                          self.provider_id.text().strip(), self.address.toPlainText().strip(),
+                          self.logo.text().strip())
+
+    def _save(self) -> None:
+        from pathlib import Path
+
+        from PySide6.QtGui import QImageReader
+
+        value = self.value()
+        if value.logo_path:
+            logo = Path(value.logo_path)
+            if not logo.is_file():
+                raise PhotoCompareError(f"{logo.name}: clinic logo not found")
+            if not QImageReader(str(logo)).canRead():
+                raise PhotoCompareError(f"{logo.name}: not a PNG or JPEG image")
+        self.store.set_prescriber(value)
+        self.store.sync()
+
+
+def open_prescriber_settings(parent: QWidget | None, store: Any) -> bool:
+    return bool(PrescriberDialog(store, parent).exec())
 
 
 def open_diagnosis_editor(parent: QWidget | None, library: Any, patient_id: int) -> bool:

@@ -140,3 +140,24 @@ def test_prescriber_round_trips_through_the_settings_store(tmp_path, qapp):
     assert again.settings().prescriber == chosen
     again.set_prescriber(Prescriber())
     assert again.prescriber() == Prescriber()
+
+
+def test_prescriber_dialog_refuses_a_missing_logo_and_stores_the_rest(qtbot, tmp_path,
+                                                                      astronaut_jpeg):
+    from photocompare.ui.payer_editors import PrescriberDialog
+    from photocompare.ui.settings_store import SettingsStore
+
+    store = SettingsStore.at_path(tmp_path / "s.ini")
+    dialog = PrescriberDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Dr. Eva Kopf")
+    dialog.provider_id.setText("LANR 123456789")
+    dialog.address.setPlainText("Hauptstr. 1\n80331 München")
+    dialog.logo.setText(str(tmp_path / "nope.png"))
+    dialog._try_save()
+    assert "nope.png: clinic logo not found" in dialog.error.text()
+    assert store.prescriber() == Prescriber()
+    dialog.logo.setText(str(astronaut_jpeg))
+    dialog._try_save()
+    assert store.prescriber() == Prescriber("Dr. Eva Kopf", "", "LANR 123456789",
+                                            "Hauptstr. 1\n80331 München", str(astronaut_jpeg))
