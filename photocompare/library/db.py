@@ -27,6 +27,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from photocompare.core.errors import LibraryError
+from photocompare.library.api import checked_patient_fields, patient_taken
+from photocompare.library.errors import mapped_errors
 from photocompare.library.locking import ClinicSession
 from photocompare.library.migrations import migrate
 from photocompare.library.models import Patient, Photo
@@ -330,26 +332,20 @@ class Library:
         notes: str = "",
     ) -> Patient:
         """Create a patient; LibraryError when the external id is taken or blank."""
-        external_id = (external_id or "").strip()
-        if not external_id:
-            raise LibraryError("a patient needs an id (MRN or clinic number)")
-        if birth_year is not None and not (1880 <= int(birth_year) <= 2200):
-            raise LibraryError(f"year of birth {birth_year} is not plausible")
-        try:
-            with self.session(write=True) as s:
-                if s.scalar(sa.select(Patient.id).where(Patient.external_id == external_id)):
-                    raise LibraryError(f"patient {external_id} already exists")
-                patient = Patient(
-                    external_id=external_id,
-                    display_name=display_name or "",
-                    birth_year=birth_year,
-                    notes=notes or "",
-                )
-                s.add(patient)
-        except sa.exc.IntegrityError:
-            # issue 8: another workstation added the same id between our check and our insert
-            # (PostgreSQL; SQLite serialises writers) -- the unique constraint decides.
-            raise LibraryError(f"patient {external_id} already exists") from None
+        external_id = checked_patient_fields(external_id, birth_year)
+        taken = patient_taken(external_id)
+        # The unique constraint decides when another workstation added the same ID between our
+        # check and our insert (PostgreSQL; SQLite serialises writers): `duplicate` words it.
+        with mapped_errors("adding the patient", duplicate=taken), self.session(write=True) as s:
+            if s.scalar(sa.select(Patient.id).where(Patient.external_id == external_id)):
+                raise LibraryError(taken)
+            patient = Patient(
+                external_id=external_id,
+                display_name=display_name or "",
+                birth_year=birth_year,
+                notes=notes or "",
+            )
+            s.add(patient)
         return patient
 
     def get_patient(self, external_id: str) -> Patient | None:
@@ -403,17 +399,15 @@ class Library:
     ) -> Photo:
         """Set a photo's view/expression label and note (None leaves a field as it is; an
         empty string clears it). LibraryError for an unknown photo or label."""
-        with self.session(write=True) as s:
+        with mapped_errors("saving the labels"), self.session(write=True) as s:
             photo = s.get(Photo, photo_id)
             if photo is None:
                 raise LibraryError(f"no photo with id {photo_id}")
-            try:
-                if view is not None:
-                    photo.view_label = view or None
-                if expression is not None:
-                    photo.expression_label = expression or None
-            except ValueError as exc:
-                raise LibraryError(str(exc)) from None
+            # a label outside the vocabulary raises LabelError (a LibraryError) from the model
+            if view is not None:
+                photo.view_label = view or None
+            if expression is not None:
+                photo.expression_label = expression or None
             if note is not None:
                 photo.note = note
         return photo

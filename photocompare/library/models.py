@@ -18,10 +18,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-#: Allowed values of Photo.view_label (None = not labelled yet).
-VIEW_LABELS = ("frontal", "left-oblique", "right-oblique", "left-lateral", "right-lateral")
-#: Allowed values of Photo.expression_label (None = not labelled yet).
-EXPRESSION_LABELS = ("neutral", "raised-brows", "frown", "eyes-closed", "smile")
+from photocompare.core.labels import (  # noqa: F401  (the vocabulary, re-exported for callers)
+    EXPRESSION_LABELS,
+    VIEW_LABELS,
+    check_expression_label,
+    check_view_label,
+)
+
 #: Photo.date_source values: where taken_at came from.
 DATE_SOURCES = ("exif", "file")
 
@@ -130,15 +133,11 @@ class Photo(Base):
 
     @validates("view_label")
     def _check_view(self, _key: str, value: str | None) -> str | None:
-        if value is not None and value not in VIEW_LABELS:
-            raise ValueError(f"view label must be one of {', '.join(VIEW_LABELS)}")
-        return value
+        return check_view_label(value)
 
     @validates("expression_label")
     def _check_expression(self, _key: str, value: str | None) -> str | None:
-        if value is not None and value not in EXPRESSION_LABELS:
-            raise ValueError(f"expression label must be one of {', '.join(EXPRESSION_LABELS)}")
-        return value
+        return check_expression_label(value)
 
     @validates("date_source")
     def _check_date_source(self, _key: str, value: str) -> str:

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import course_io
+from photocompare.library import course_api as course_io
 from photocompare.ui.course_chart import CourseChart
-from photocompare.ui.course_format import (
+from photocompare.core.course_format import (
     coverage_warning,
     field,
     flags_lines,
