@@ -1,4 +1,4 @@
-"""CLI sub-commands for the migraine course (issue 4).
+"""CLI sub-commands for the migraine course.
 
     photocompare course --diary FILE.csv --treatment DATE [--treatment DATE ...] [--json]
                         [--skip-bad-rows] [--today DATE] [--details]
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"baseline length before the first treatment (default {CourseSettings().baseline_days})")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="use the good rows of a file with bad rows (they are listed on stderr)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (issue 4 contract)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the documented contract)")
     p.add_argument("--details", action="store_true",
                    help="with --json: add per-class days, other changes, pre-treatment windows")
     p.set_defaults(func=run_course)

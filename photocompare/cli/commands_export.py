@@ -1,4 +1,4 @@
-"""CLI sub-commands that write files leaving the app (issue 7).
+"""CLI sub-commands that write files leaving the app.
 
     photocompare sheet BEFORE AFTER -o OUT.pdf|OUT.png [--diary CSV --treatment DATE ...]
                        [--patient-id ID] [--patient-name NAME] [--deidentify] [--notes TEXT]

@@ -120,7 +120,7 @@ def _iso_utc(value: datetime | None) -> str | None:
 
 
 def info_json(info) -> dict[str, Any]:
-    """The `info --json` contract (issue 2)."""
+    """The `info --json` contract: these keys exactly, scripts depend on them."""
     return {
         "path": info.path,
         "format": info.format,

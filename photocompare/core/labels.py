@@ -5,7 +5,7 @@ it and lets the clinician confirm or change it. Cut-offs are suggestions for a
 clinician to confirm, not clinical thresholds, hence not in settings.
 
 View naming follows clinical photography: a *right oblique* view shows the patient's RIGHT side
-of the face, i.e. the head is turned towards the patient's LEFT (B's yaw_deg > 0).
+of the face, i.e. the head is turned towards the patient's LEFT (the face measures' yaw_deg > 0).
 """
 
 from __future__ import annotations

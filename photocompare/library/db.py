@@ -93,7 +93,7 @@ def _sqlite_engine(db_path: Path) -> sa.Engine:
     engine = sa.create_engine(
         sa.URL.create("sqlite+pysqlite", database=str(db_path)),
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        hide_parameters=True,  # issue 8: no patient data (names) in error messages / logs
+        hide_parameters=True,  # no patient data (names) in error messages or logs
     )
 
     @event.listens_for(engine, "connect")
@@ -135,7 +135,7 @@ class Library:
         self.location = location  # what to show the user (URL without password, or the folder)
         self.db_path = db_path  # the SQLite file, None for a server database
         self.limits = limits or ImageLimits()
-        # ClinicSession (issue 8): a stale row_version becomes ConcurrentEditError
+        # ClinicSession: a stale row_version becomes ConcurrentEditError
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, class_=ClinicSession)
         self.cleanup_report = CleanupReport()
 
@@ -232,7 +232,7 @@ class Library:
         except sa.exc.ArgumentError:
             raise LibraryError(f"not a database URL: {url}") from None
         if parsed.drivername in ("postgresql", "postgres"):
-            # issue 8: `--library postgresql://...` means our one PostgreSQL driver (psycopg 3),
+            # `--library postgresql://...` means our one PostgreSQL driver (psycopg 3),
             # not SQLAlchemy's default psycopg2, which is not installed.
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.get_backend_name() == "sqlite":
@@ -369,7 +369,7 @@ class Library:
 
     def photos(self, patient: str | int | Patient, *, include_trashed: bool = False) -> list[Photo]:
         """A patient's photos (by external id, internal id or record), oldest first; photos in
-        the trash (issue 8, `library/trash.py`) only with `include_trashed=True`."""
+        the trash (`library/trash.py`) only with `include_trashed=True`."""
         with self.session() as s:
             if isinstance(patient, Patient):
                 patient_id = patient.id

@@ -47,7 +47,7 @@ class Patient(Base):
     birth_year: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now_naive)
-    # issue 8 (m0003_clinic): optimistic locking, see library/locking.py
+    # m0003_clinic: optimistic locking, see library/locking.py
     row_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -121,7 +121,7 @@ class Photo(Base):
     expression_label: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     exif_json: Mapped[str] = mapped_column(sa.Text, default="{}")  # lenient EXIF summary
-    # issue 8 (m0003_clinic): optimistic locking (library/locking.py) and the trash
+    # m0003_clinic: optimistic locking (library/locking.py) and the trash
     # (library/trash.py: deleted_at is naive UTC; None = not in the trash)
     row_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)

@@ -35,16 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.errors import ConsentMissing, PhotoCompareError
 from photocompare.core.labels import suggest_labels
-from photocompare.library.importer import import_paths
+from photocompare.core.pair_suggest import suggest_pairs, targets
 from photocompare.library import api as la
-from photocompare.core.analysis_service import AnalysisService
+from photocompare.library.importer import import_paths
 from photocompare.ui.compare_view import CompareView, PairContext
 from photocompare.ui.export_dialog import ExportDialog, ExportOptions
 from photocompare.ui.import_dialog import ImportDialog
 from photocompare.ui.inspector import Inspector
-from photocompare.core.pair_suggest import suggest_pairs, targets
 from photocompare.ui.patient_list import PatientDialog, PatientList
 from photocompare.ui.photo_grid import PhotoGridModel, PhotoGridView
 from photocompare.ui.settings_store import SettingsStore

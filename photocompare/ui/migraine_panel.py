@@ -29,9 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.errors import PhotoCompareError
-from photocompare.library import course_api as course_io
-from photocompare.ui.course_chart import CourseChart
 from photocompare.core.course_format import (
     coverage_warning,
     field,
@@ -41,6 +38,9 @@ from photocompare.core.course_format import (
     fmt_pct,
     main_periods,
 )
+from photocompare.core.errors import PhotoCompareError
+from photocompare.library import course_api as course_io
+from photocompare.ui.course_chart import CourseChart
 from photocompare.ui.notes import NotesWidget
 
 log = logging.getLogger(__name__)

@@ -34,8 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.errors import LibraryError
-from photocompare.library import api as library_access
 from photocompare.core.course_format import (
     as_date,
     baseline_of,
@@ -43,6 +41,8 @@ from photocompare.core.course_format import (
     main_periods,
     period_containing,
 )
+from photocompare.core.errors import LibraryError
+from photocompare.library import api as library_access
 from photocompare.ui.workers import run_task
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from photocompare.library import api as la  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
 from photocompare.settings import CheckThresholds  # noqa: E402
-from photocompare.library import api as la  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore, SheetDefaults  # noqa: E402
 
 
