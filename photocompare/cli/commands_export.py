@@ -355,10 +355,10 @@ def _pairs_by_view(rows, view_order):
 
 
 def _library_course(library, patient_pk: int):
-    from photocompare.library.course_repo import load_course
+    from photocompare.library import course_api
 
     try:
-        report = load_course(library, patient_pk)
+        report = course_api.load_report(library, patient_pk)
     except CourseError:
         return None  # no diary or treatments: the sheet says "No diary data"
     return report

@@ -35,8 +35,11 @@ def get(obj: Any, name: str, default: Any = None) -> Any:
 
 
 # --- course -------------------------------------------------------------------------------------
-def load_report(library: Any, patient_id: int) -> CourseReport:
-    return course_repo.load_course(library, patient_id)
+def load_report(
+    library: Any, patient_id: int | str, *, today: dt.date | None = None, settings: Any = None
+) -> CourseReport:
+    """The patient's course computed by the core (`patient_id`: internal id or external ID)."""
+    return course_repo.load_course(library, patient_id, today=today, settings=settings)
 
 
 def patient_title(library: Any, patient_id: int) -> str:
@@ -78,6 +81,11 @@ def import_csv(library: Any, patient_id: int, path: str | Path, *, skip_bad_rows
     """`course_repo.import_diary_csv`: all or nothing unless bad rows are to be skipped."""
     with mapped_errors("importing the diary"):
         return course_repo.import_diary_csv(library, patient_id, path, skip_bad_rows=skip_bad_rows)
+
+
+def export_csv(library: Any, patient_id: int | str, path: str | Path, *, summaries: bool) -> int:
+    """Write the diary (or the monthly summaries) as CSV in the import format; rows written."""
+    return course_repo.export_diary_csv(library, patient_id, path, summaries=summaries)
 
 
 # --- treatment sessions -------------------------------------------------------------------------
