@@ -27,8 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from photocompare.core.errors import LibraryError
-from photocompare.library.api import checked_patient_fields, patient_taken
-from photocompare.library.errors import mapped_errors
+from photocompare.library import api
 from photocompare.library.locking import ClinicSession
 from photocompare.library.migrations import migrate
 from photocompare.library.models import Patient, Photo
@@ -323,7 +322,9 @@ class Library:
     def __repr__(self) -> str:
         return f"Library({self.location!r}, store={str(self.store.root)!r})"
 
-    # -- plain helpers (the UI and CLI use these) -----------------------------------------
+    # -- record helpers for the library package and its tests -------------------------------
+    # Callers outside `photocompare.library` use `library.api` (frozen rows); these return ORM
+    # records and delegate every check and error sentence to that API.
     def add_patient(
         self,
         external_id: str,
@@ -331,22 +332,10 @@ class Library:
         birth_year: int | None = None,
         notes: str = "",
     ) -> Patient:
-        """Create a patient; LibraryError when the external id is taken or blank."""
-        external_id = checked_patient_fields(external_id, birth_year)
-        taken = patient_taken(external_id)
-        # The unique constraint decides when another workstation added the same ID between our
-        # check and our insert (PostgreSQL; SQLite serialises writers): `duplicate` words it.
-        with mapped_errors("adding the patient", duplicate=taken), self.session(write=True) as s:
-            if s.scalar(sa.select(Patient.id).where(Patient.external_id == external_id)):
-                raise LibraryError(taken)
-            patient = Patient(
-                external_id=external_id,
-                display_name=display_name or "",
-                birth_year=birth_year,
-                notes=notes or "",
-            )
-            s.add(patient)
-        return patient
+        """Create a patient through the library API (same checks, same sentences); the record."""
+        row = api.add_patient(self, external_id, display_name, birth_year, notes)
+        with self.session() as s:
+            return s.get(Patient, row.id)
 
     def get_patient(self, external_id: str) -> Patient | None:
         with self.session() as s:
@@ -359,13 +348,7 @@ class Library:
 
     def photo_counts(self) -> dict[int, int]:
         """patient id -> number of photos (not counting those in the trash)."""
-        with self.session() as s:
-            rows = s.execute(
-                _not_trashed(sa.select(Photo.patient_id, sa.func.count())).group_by(
-                    Photo.patient_id
-                )
-            )
-            return {pid: n for pid, n in rows}
+        return api.patient_photo_counts(self)
 
     def photos(self, patient: str | int | Patient, *, include_trashed: bool = False) -> list[Photo]:
         """A patient's photos (by external id, internal id or record), oldest first; photos in
@@ -397,20 +380,10 @@ class Library:
         expression: str | None = None,
         note: str | None = None,
     ) -> Photo:
-        """Set a photo's view/expression label and note (None leaves a field as it is; an
-        empty string clears it). LibraryError for an unknown photo or label."""
-        with mapped_errors("saving the labels"), self.session(write=True) as s:
-            photo = s.get(Photo, photo_id)
-            if photo is None:
-                raise LibraryError(f"no photo with id {photo_id}")
-            # a label outside the vocabulary raises LabelError (a LibraryError) from the model
-            if view is not None:
-                photo.view_label = view or None
-            if expression is not None:
-                photo.expression_label = expression or None
-            if note is not None:
-                photo.note = note
-        return photo
+        """Set a photo's labels and note through the library API (None leaves a field as it
+        is, an empty string clears it); the record. LibraryError for an unknown photo or label."""
+        api.set_labels(self, photo_id, view=view, expression=expression, note=note)
+        return self.photo(photo_id)
 
     def original_path(self, photo: Photo | str) -> Path:
         """The stored original (read-only; open it, never modify it)."""
