@@ -1,5 +1,6 @@
 """The library API: frozen rows out, one readable sentence for every database failure (never a
-row's values), labels checked against the one vocabulary, nothing changed by a refused write."""
+row's values), labels checked against the one vocabulary, nothing changed by a refused write.
+Run on both back ends."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from photocompare.library.importer import import_paths
 
 
 @pytest.fixture
-def library(tmp_path):
-    lib = Library.open(tmp_path / "lib")
+def library(library_url, library_store):
+    """A new library, once on SQLite and once on PostgreSQL."""
+    lib = Library.open(library_url, store=library_store)
     yield lib
     lib.close()
 
