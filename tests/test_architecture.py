@@ -80,6 +80,21 @@ def test_ui_never_imports_sqlalchemy_or_the_orm_models():
     assert len(list((PACKAGE / "ui").glob("*.py"))) > 10  # the walk saw the UI
 
 
+def test_only_the_library_speaks_sqlalchemy():
+    """CLI, exporters, demo and UI use the library API; the self-test only checks that the
+    PostgreSQL driver loads in a bundle."""
+    allowed = {"photocompare.selftest"}
+    found = [
+        f"{name} imports {imported} (line {line})"
+        for name, path in _sources().items()
+        if not name.startswith("photocompare.library") and name not in allowed
+        for imported, line in _imports(path)
+        if imported == "sqlalchemy" or imported.startswith("sqlalchemy.")
+    ]
+    assert found == []
+    assert any(i == "sqlalchemy" for i, _ in _imports(PACKAGE / "library" / "api.py"))
+
+
 def test_only_the_gui_command_imports_the_ui_outside_ui():
     """The core, the library, the exporters, the CLI and the demo work without Qt widgets."""
     allowed = {"photocompare.cli.commands_gui"}
