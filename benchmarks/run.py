@@ -4,7 +4,12 @@ These machines are noisy, so every time is the median of several repeats and is 
 baseline measured in the same run on the same file (an OpenCV full decode, `cv2.imread`, of the
 12 MP photo). Each part degrades to "n/a: reason" when a piece it needs is missing; the script
 never crashes. With `--json` the last line is one JSON object with the keys P1_ratio, P2_ratio,
-P3_photos_per_s, P3_max_stall_ms, P4_sheet_s, P4_peak_mb (null when not measured) and details.
+P3_photos_per_s, P3_max_stall_ms, P4_sheet_s, P4_peak_mb, P5_startup_ratio (null when not
+measured) and details.
+
+P5 is the start-up of the command line: `python -m photocompare info PHOTO --json` in a fresh
+interpreter against `python -c "import numpy, PIL.Image"` (what reading a photo's header needs
+anyway), so the figure says how much the CLI adds on top of the libraries it cannot avoid.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ TARGETS = {
     "P3_max_stall_ms": ("<=", 50.0),
     "P4_sheet_s": ("<=", 1.0),
     "P4_peak_mb": ("<=", 1024.0),
+    "P5_startup_ratio": ("<=", 3.0),
 }
 KEYS = list(TARGETS)
 
@@ -268,6 +274,32 @@ class Bench:
                              f"decode {base * 1000:.0f} ms", f"{ratio:.1f}× decode",
                              _target_text("P4_sheet_s", " s"), _verdict("P4_sheet_s", sheet_s)))
 
+    def p5_startup(self) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            x for x in (str(ROOT), env.get("PYTHONPATH", "")) if x
+        )
+        photo = str(self.photo())
+        info_cmd = [sys.executable, "-m", "photocompare", "info", photo, "--json"]
+        base_cmd = [sys.executable, "-c", "import numpy, PIL.Image"]
+
+        def run(cmd: list[str]) -> None:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env,
+                                  cwd=ROOT)
+            if proc.returncode != 0:
+                tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+                raise NotAvailable(f"{' '.join(cmd[1:3])} exited {proc.returncode}: {tail}")
+
+        info_s, base_s, ratio = paired(lambda: run(info_cmd), lambda: run(base_cmd),
+                                       self.cfg.repeats)
+        self.results["P5_startup_ratio"] = ratio
+        self.details["P5_info_ms"] = round(info_s * 1000, 1)
+        self.details["P5_numpy_pil_ms"] = round(base_s * 1000, 1)
+        self.rows.append(Row("P5", "CLI start-up: `photocompare info PHOTO --json`",
+                             f"{info_s * 1000:.0f} ms", f"import numpy, PIL {base_s * 1000:.0f} ms",
+                             f"{ratio:.2f}×", _target_text("P5_startup_ratio", "×"),
+                             _verdict("P5_startup_ratio", ratio)))
+
     def p2_pair_only(self) -> None:
         from photocompare.core.pairing import compare_photos
 
@@ -344,6 +376,7 @@ PARTS = [
     ("P3", "p3"),
     ("P4", "p4_sheet"),
     ("P4", "p4_memory"),
+    ("P5", "p5_startup"),
 ]
 
 

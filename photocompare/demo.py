@@ -5,7 +5,7 @@ The photos are made at demo-creation time from the public-domain portrait in
 `resources/demo/astronaut.jpg`: the original as the baseline, then copies with known changes
 (a slight head tilt, darker, shifted and closer, ...) so the checks and the alignment have
 something to show. A made-up migraine diary and treatment sessions come from
-`photocompare.demo_course` (when present). The demo lives in its own folder and never touches
+`photocompare.demo_course`. Everything is written through the library API. The demo lives in its own folder and never touches
 the user's real library.
 """
 
@@ -111,35 +111,31 @@ def make_demo_photos(folder: Path, today: dt.date | None = None) -> list[Path]:
 def create_demo_library(directory: str | Path, today: dt.date | None = None):
     """Create (once) the demo library in `directory`; returns nothing. Safe to call again:
     an existing demo patient with photos is left as it is."""
+    from photocompare.demo_course import add_demo_course
+    from photocompare.library import api
     from photocompare.library.db import Library
     from photocompare.library.importer import import_paths
-    from photocompare.ui import library_access as la
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     library = Library.open(directory)
     try:
-        existing = la.find_patient(library, DEMO_PATIENT_ID)
-        if existing is not None and la.list_photos(library, existing.id):
+        existing = api.find_patient(library, DEMO_PATIENT_ID)
+        if existing is not None and api.list_photos(library, existing.id):
             return
         with tempfile.TemporaryDirectory(prefix="photocompare-demo-") as tmp:
             paths = make_demo_photos(Path(tmp), today)
             summary = import_paths(library, paths, DEMO_PATIENT_ID, display_name=DEMO_PATIENT_NAME)
         if summary.rejected:
             log.warning("demo photos rejected: %s", summary.rejected)
-        patient = la.find_patient(library, DEMO_PATIENT_ID)
+        patient = api.find_patient(library, DEMO_PATIENT_ID)
         if patient is None:
             return
         by_name = {p.name: p for p in DEMO_PHOTOS}
         for path, photo_id in summary.imported:
             spec = by_name.get(Path(path).name)
             if spec is not None:
-                la.update_photo(library, photo_id, view_label=spec.view, expression_label=spec.expression)
-        try:
-            from photocompare.demo_course import add_demo_course
-        except ImportError:
-            log.info("demo course not available; the demo has photos only")
-        else:
-            add_demo_course(library, patient.id, today=today)
+                api.update_photo(library, photo_id, view_label=spec.view, expression_label=spec.expression)
+        add_demo_course(library, patient.id, today=today)
     finally:
         library.close()

@@ -39,15 +39,9 @@ def _patient_id(library: Any, patient: Any) -> int:
 
 
 def _photo_dates(library: Any, patient_id: int) -> list[dt.date]:
-    import sqlalchemy as sa
+    from photocompare.library import api
 
-    from photocompare.library.models import Photo
-
-    with library.session() as session:
-        rows = session.scalars(
-            sa.select(Photo.taken_at).where(Photo.patient_id == patient_id)
-        ).all()
-    return sorted(t.date() for t in rows if t is not None)
+    return sorted(p.taken_date for p in api.list_photos(library, patient_id) if p.taken_date)
 
 
 def demo_treatment_dates(photo_dates: list[dt.date], today: dt.date) -> list[dt.date]:

@@ -28,7 +28,7 @@ def _print_json(obj: Any) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's sub-commands to the `photocompare` parser."""
-    from photocompare.library.consent import USES
+    from photocompare.core.consent_uses import USES
 
     p = sub.add_parser("verify", help="re-hash every stored original against its database row")
     add_library_arguments(p)
@@ -191,7 +191,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def _photo_ids(library, args) -> list[int]:
     ids = list(args.photo_ids)
     if args.patient:
-        ids += [p.id for p in library.photos(args.patient)]
+        from photocompare.library import api
+
+        patient = api.require_patient(library, args.patient)
+        ids += [p.id for p in api.list_photos(library, patient.id)]
     if not ids:
         raise LibraryError("name photos (PHOTO_ID ...) or a patient (--patient ID)")
     return list(dict.fromkeys(ids))
@@ -221,7 +224,7 @@ def cmd_consent_show(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         ids = _photo_ids(library, args)
         table = {pid: consent.consent_states(library, pid) for pid in ids}
-        names = {pid: (library.photo(pid).original_name) for pid in ids}
+        names = {pid: _photo(library, pid).original_name for pid in ids}
     if args.json:
         _print_json([
             {"photo_id": pid, "original_name": names[pid],
@@ -262,13 +265,21 @@ def cmd_trash_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _photo(library, photo_id: int):
+    """The photo row (in the trash or not), or LibraryError naming the missing id."""
+    from photocompare.library import api
+
+    photo = api.get_photo(library, photo_id)
+    if photo is None:
+        raise LibraryError(f"no photo with id {photo_id}; nothing changed")
+    return photo
+
+
 def _check_trash_ids(library, ids: list[int], action: str) -> None:
     """Refuse the whole command before changing anything when one photo cannot take it: a
     failing `trash delete 1 999` must not have moved photo 1 to the trash."""
     for photo_id in dict.fromkeys(ids):
-        photo = library.photo(photo_id)
-        if photo is None:
-            raise LibraryError(f"no photo with id {photo_id}; nothing changed")
+        photo = _photo(library, photo_id)
         name = f"photo {photo.original_name} (id {photo_id})"
         if action == "delete" and photo.deleted_at is not None:
             raise LibraryError(f"{name} is already in the trash; nothing changed")

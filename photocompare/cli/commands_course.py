@@ -1,4 +1,4 @@
-"""CLI sub-commands for the migraine course (issue 4).
+"""CLI sub-commands for the migraine course.
 
     photocompare course --diary FILE.csv --treatment DATE [--treatment DATE ...] [--json]
                         [--skip-bad-rows] [--today DATE] [--details]
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"baseline length before the first treatment (default {CourseSettings().baseline_days})")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="use the good rows of a file with bad rows (they are listed on stderr)")
-    p.add_argument("--json", action="store_true", help="print one JSON object (issue 4 contract)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the documented contract)")
     p.add_argument("--details", action="store_true",
                    help="with --json: add per-class days, other changes, pre-treatment windows")
     p.set_defaults(func=run_course)
@@ -130,11 +130,13 @@ def run_course(args) -> int:
             print("photocompare: --treatment goes with --diary; a library patient's treatments "
                   "come from the library", file=sys.stderr)
             return 2
-        from photocompare.library.course_repo import load_course
-        from photocompare.library.db import Library
+        from photocompare.cli.commands_library import open_library
+        from photocompare.library import course_api
 
-        with Library.open(args.library, args.store, create=False) as library:
-            report = load_course(library, args.patient, today=args.today, settings=settings)
+        with open_library(args) as library:
+            report = course_api.load_report(
+                library, args.patient, today=args.today, settings=settings
+            )
     if args.json:
         print(json.dumps(report.to_json(details=args.details), indent=2, ensure_ascii=False))
     else:
@@ -187,12 +189,12 @@ def format_report(report) -> str:
 
 
 def run_diary_import(args) -> int:
-    from photocompare.library.course_repo import import_diary_csv
-    from photocompare.library.db import Library
+    from photocompare.cli.commands_library import open_library
+    from photocompare.library import course_api
 
-    with Library.open(args.library, args.store, create=False) as library:
-        result = import_diary_csv(library, args.patient, args.file,
-                                  skip_bad_rows=args.skip_bad_rows)
+    with open_library(args) as library:
+        result = course_api.import_csv(library, args.patient, args.file,
+                                       skip_bad_rows=args.skip_bad_rows)
     from pathlib import Path
 
     name = Path(args.file).name
@@ -210,11 +212,11 @@ def run_diary_import(args) -> int:
 
 
 def run_diary_export(args) -> int:
-    from photocompare.library.course_repo import export_diary_csv
-    from photocompare.library.db import Library
+    from photocompare.cli.commands_library import open_library
+    from photocompare.library import course_api
 
-    with Library.open(args.library, args.store, create=False) as library:
-        count = export_diary_csv(library, args.patient, args.file, summaries=args.summaries)
+    with open_library(args) as library:
+        count = course_api.export_csv(library, args.patient, args.file, summaries=args.summaries)
     print(f"{args.file}: {count} {'monthly summaries' if args.summaries else 'days'} written")
     return 0
 

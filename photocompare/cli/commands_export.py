@@ -1,4 +1,4 @@
-"""CLI sub-commands that write files leaving the app (issue 7).
+"""CLI sub-commands that write files leaving the app.
 
     photocompare sheet BEFORE AFTER -o OUT.pdf|OUT.png [--diary CSV --treatment DATE ...]
                        [--patient-id ID] [--patient-name NAME] [--deidentify] [--notes TEXT]
@@ -174,7 +174,7 @@ def _bad_logo(path: Path) -> str | None:
 
 def _bad_view(view: str | None) -> str | None:
     """The message for a --view that is not one of the library's view labels, else None."""
-    from photocompare.library.models import VIEW_LABELS
+    from photocompare.core.labels import VIEW_LABELS
 
     if view is None or view in VIEW_LABELS:
         return None
@@ -283,35 +283,27 @@ def _sheet_for_files(args, course):
 
 def _sheets_for_patient(args):
     """One sheet per view: the earliest photo of that view against the latest."""
-    import sqlalchemy as sa
-
     from photocompare.cli.commands_library import open_library
+    from photocompare.core.labels import VIEW_LABELS
     from photocompare.core.pairing import compare_photos
     from photocompare.export.sheet_data import build_sheet_data
-    from photocompare.library import consent
-    from photocompare.library.models import VIEW_LABELS, Patient, Photo
+    from photocompare.library import api, consent
 
     consent.check_use(args.use)
     library = open_library(args)
     try:
-        with library.session() as session:
-            patient = session.scalar(sa.select(Patient).where(Patient.external_id == args.patient))
-            if patient is None:
-                raise LibraryError(f"no patient with ID {args.patient!r}")
-            photos = [
-                p
-                for p in session.scalars(sa.select(Photo).where(Photo.patient_id == patient.id))
-                if getattr(p, "deleted_at", None) is None
-            ]
-            info = {
-                "patient_pk": patient.id,
-                "external_id": patient.external_id,
-                "name": patient.display_name,
-            }
-            rows = [
-                (p.id, p.view_label, p.taken_at or p.imported_at, p.sha256, p.original_name)
-                for p in photos
-            ]
+        patient = api.find_patient(library, args.patient)
+        if patient is None:
+            raise LibraryError(f"no patient with ID {args.patient!r}")
+        info = {
+            "patient_pk": patient.id,
+            "external_id": patient.external_id,
+            "name": patient.display_name,
+        }
+        rows = [
+            (p.id, p.view_label, p.taken_at or p.imported_at, p.sha256, p.original_name)
+            for p in api.list_photos(library, patient.id)
+        ]
         pairs = _pairs_by_view(rows, VIEW_LABELS)
         if not pairs:
             raise ExportError(f"patient {args.patient}: no two photos of the same view to compare")
@@ -363,10 +355,10 @@ def _pairs_by_view(rows, view_order):
 
 
 def _library_course(library, patient_pk: int):
-    from photocompare.library.course_repo import load_course
+    from photocompare.library import course_api
 
     try:
-        report = load_course(library, patient_pk)
+        report = course_api.load_report(library, patient_pk)
     except CourseError:
         return None  # no diary or treatments: the sheet says "No diary data"
     return report

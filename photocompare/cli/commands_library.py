@@ -5,7 +5,9 @@ each on stderr naming the file; exit codes: 0 all good, 1 some files rejected, 2
 be done (bad arguments, unreadable file for `info`, unusable library).
 
 Other command groups reuse `add_library_arguments(parser)` and `open_library(args)` so every
-command that touches a library takes the same --library/--store options.
+command that touches a library takes the same --library/--store options. Records are read and
+written through the library API (`photocompare.library.api`: frozen rows, readable errors),
+imported inside each handler so that `info` never loads the database layer.
 """
 
 from __future__ import annotations
@@ -46,11 +48,10 @@ def open_library(args: argparse.Namespace, *, create: bool = False):
 
 
 def require_patient(library, external_id: str):
-    """The patient with this ID, or `LibraryError` with the one line the user sees."""
-    patient = library.get_patient(external_id)
-    if patient is None:
-        raise LibraryError(f"no patient {external_id} in the library")
-    return patient
+    """The patient row with this ID, or `LibraryError` with the one line the user sees."""
+    from photocompare.library import api
+
+    return api.require_patient(library, external_id)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -119,7 +120,7 @@ def _iso_utc(value: datetime | None) -> str | None:
 
 
 def info_json(info) -> dict[str, Any]:
-    """The `info --json` contract (issue 2)."""
+    """The `info --json` contract: these keys exactly, scripts depend on them."""
     return {
         "path": info.path,
         "format": info.format,
@@ -134,6 +135,7 @@ def info_json(info) -> dict[str, Any]:
 
 
 def patient_json(patient, photos: int | None = None) -> dict[str, Any]:
+    """A `PatientRow` as the CLI's JSON (the contract of `patients`, `photos`, `patient add`)."""
     out = {
         "id": patient.id,
         "external_id": patient.external_id,
@@ -147,6 +149,7 @@ def patient_json(patient, photos: int | None = None) -> dict[str, Any]:
 
 
 def photo_json(photo, library=None) -> dict[str, Any]:
+    """A `PhotoRow` as the CLI's JSON; `path` (the stored original) when `library` is given."""
     out = {
         "id": photo.id,
         "patient_id": photo.patient_id,
@@ -166,7 +169,7 @@ def photo_json(photo, library=None) -> dict[str, Any]:
         "note": photo.note,
     }
     if library is not None:
-        out["path"] = str(library.original_path(photo))
+        out["path"] = photo.path
     return out
 
 
@@ -235,9 +238,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_patients(args: argparse.Namespace) -> int:
+    from photocompare.library import api
+
     with open_library(args) as library:
-        patients = library.patients()
-        counts = library.photo_counts()
+        patients = api.list_patients(library, order="id")
+        counts = api.patient_photo_counts(library)
         if args.json:
             _print_json(
                 {
@@ -256,9 +261,11 @@ def cmd_patients(args: argparse.Namespace) -> int:
 
 
 def cmd_photos(args: argparse.Namespace) -> int:
+    from photocompare.library import api
+
     with open_library(args) as library:
-        patient = require_patient(library, args.patient)
-        photos = library.photos(patient)
+        patient = api.require_patient(library, args.patient)
+        photos = api.list_photos(library, patient.id)
         if args.json:
             _print_json(
                 {
@@ -284,8 +291,12 @@ def cmd_photos(args: argparse.Namespace) -> int:
 
 
 def cmd_patient_add(args: argparse.Namespace) -> int:
+    from photocompare.library import api
+
     with open_library(args, create=True) as library:
-        patient = library.add_patient(args.external_id, args.name, args.birth_year, args.notes)
+        patient = api.add_patient(
+            library, args.external_id, args.name, args.birth_year, args.notes
+        )
         if args.json:
             _print_json(patient_json(patient, 0))
         else:
@@ -294,9 +305,11 @@ def cmd_patient_add(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
+    from photocompare.library import api
+
     with open_library(args) as library:
-        photo = library.set_photo_labels(
-            args.photo_id, view=args.view, expression=args.expression, note=args.note
+        photo = api.set_labels(
+            library, args.photo_id, view=args.view, expression=args.expression, note=args.note
         )
         if args.json:
             _print_json(photo_json(photo, library))

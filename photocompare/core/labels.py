@@ -5,25 +5,60 @@ it and lets the clinician confirm or change it. Cut-offs are suggestions for a
 clinician to confirm, not clinical thresholds, hence not in settings.
 
 View naming follows clinical photography: a *right oblique* view shows the patient's RIGHT side
-of the face, i.e. the head is turned towards the patient's LEFT (B's yaw_deg > 0).
+of the face, i.e. the head is turned towards the patient's LEFT (the face measures' yaw_deg > 0).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from photocompare.core.errors import LibraryError
+
 __all__ = [
     "BROW_FROWN_BELOW_IOD",
     "BROW_RAISED_ABOVE_IOD",
+    "EXPRESSION_LABELS",
     "EYES_CLOSED_BELOW_IOD",
     "FRONTAL_MAX_YAW_DEG",
     "MOUTH_OPEN_ABOVE_IOD",
     "OBLIQUE_MAX_YAW_DEG",
     "SMILE_WIDTH_ABOVE_IOD",
+    "VIEW_LABELS",
+    "LabelError",
+    "check_expression_label",
+    "check_view_label",
     "suggest_expression",
     "suggest_labels",
     "suggest_view",
 ]
+
+#: The label vocabulary, defined here once: the database validates against it, the CLI checks
+#: `--view` with it, the inspector offers it and pair suggestions sort by its order (frontal
+#: first). A None label means "not labelled yet".
+VIEW_LABELS = ("frontal", "left-oblique", "right-oblique", "left-lateral", "right-lateral")
+EXPRESSION_LABELS = ("neutral", "raised-brows", "frown", "eyes-closed", "smile")
+
+
+class LabelError(LibraryError, ValueError):
+    """A view or expression label outside the vocabulary.
+
+    A LibraryError so the CLI and the UI show its one line; a ValueError so SQLAlchemy's
+    attribute validators (which expect one) can raise it unchanged."""
+
+
+def check_view_label(value: str | None) -> str | None:
+    """`value` when it is a known view label or None; LabelError otherwise."""
+    if value is not None and value not in VIEW_LABELS:
+        raise LabelError(f"view label must be one of {', '.join(VIEW_LABELS)}")
+    return value
+
+
+def check_expression_label(value: str | None) -> str | None:
+    """`value` when it is a known expression label or None; LabelError otherwise."""
+    if value is not None and value not in EXPRESSION_LABELS:
+        raise LabelError(f"expression label must be one of {', '.join(EXPRESSION_LABELS)}")
+    return value
+
 
 FRONTAL_MAX_YAW_DEG = 12.0
 OBLIQUE_MAX_YAW_DEG = 55.0
@@ -44,7 +79,7 @@ def suggest_view(measures: Any) -> str | None:
     yaw = float(face.yaw_deg)
     side = "right" if yaw > 0 else "left"
     if abs(yaw) <= FRONTAL_MAX_YAW_DEG:
-        return "frontal"
+        return VIEW_LABELS[0]
     if abs(yaw) <= OBLIQUE_MAX_YAW_DEG:
         return f"{side}-oblique"
     return f"{side}-lateral"

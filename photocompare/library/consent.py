@@ -16,26 +16,19 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from photocompare.core.consent_uses import (  # noqa: F401  (the vocabulary, for callers)
+    CLINICAL_RECORD,
+    INSURER,
+    MARKETING,
+    PATIENT_SHARING,
+    TEACHING,
+    USE_LABELS,
+    USES,
+)
 from photocompare.core.errors import ConsentMissing, LibraryError
 from photocompare.library import audit
 from photocompare.library.audit import _session_for, as_utc, current_user, utc_now
 from photocompare.library.models import Base, Patient, Photo
-
-CLINICAL_RECORD = "clinical_record"
-PATIENT_SHARING = "patient_sharing"
-INSURER = "insurer"
-TEACHING = "teaching"
-MARKETING = "marketing"
-
-USES: tuple[str, ...] = (CLINICAL_RECORD, PATIENT_SHARING, INSURER, TEACHING, MARKETING)
-
-USE_LABELS = {
-    CLINICAL_RECORD: "the clinical record",
-    PATIENT_SHARING: "sharing with the patient",
-    INSURER: "an insurer",
-    TEACHING: "teaching",
-    MARKETING: "marketing",
-}
 
 
 class PhotoConsent(Base):

@@ -1,4 +1,4 @@
-"""The migraine course in the library (issue 4): diary days, monthly summaries, treatment
+"""The migraine course in the library: diary days, monthly summaries, treatment
 sessions with units per PREEMPT site, questionnaires, notes, and the history of every edit.
 
 Created by migration m0002_course; the classes here must match it. Each editable record carries

@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from photocompare.core.errors import LibraryError
+from photocompare.library import api
 from photocompare.library.locking import ClinicSession
 from photocompare.library.migrations import migrate
 from photocompare.library.models import Patient, Photo
@@ -91,7 +92,7 @@ def _sqlite_engine(db_path: Path) -> sa.Engine:
     engine = sa.create_engine(
         sa.URL.create("sqlite+pysqlite", database=str(db_path)),
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        hide_parameters=True,  # issue 8: no patient data (names) in error messages / logs
+        hide_parameters=True,  # no patient data (names) in error messages or logs
     )
 
     @event.listens_for(engine, "connect")
@@ -133,7 +134,7 @@ class Library:
         self.location = location  # what to show the user (URL without password, or the folder)
         self.db_path = db_path  # the SQLite file, None for a server database
         self.limits = limits or ImageLimits()
-        # ClinicSession (issue 8): a stale row_version becomes ConcurrentEditError
+        # ClinicSession: a stale row_version becomes ConcurrentEditError
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, class_=ClinicSession)
         self.cleanup_report = CleanupReport()
 
@@ -230,7 +231,7 @@ class Library:
         except sa.exc.ArgumentError:
             raise LibraryError(f"not a database URL: {url}") from None
         if parsed.drivername in ("postgresql", "postgres"):
-            # issue 8: `--library postgresql://...` means our one PostgreSQL driver (psycopg 3),
+            # `--library postgresql://...` means our one PostgreSQL driver (psycopg 3),
             # not SQLAlchemy's default psycopg2, which is not installed.
             parsed = parsed.set(drivername="postgresql+psycopg")
         if parsed.get_backend_name() == "sqlite":
@@ -321,7 +322,9 @@ class Library:
     def __repr__(self) -> str:
         return f"Library({self.location!r}, store={str(self.store.root)!r})"
 
-    # -- plain helpers (the UI and CLI use these) -----------------------------------------
+    # -- record helpers for the library package and its tests -------------------------------
+    # Callers outside `photocompare.library` use `library.api` (frozen rows); these return ORM
+    # records and delegate every check and error sentence to that API.
     def add_patient(
         self,
         external_id: str,
@@ -329,28 +332,10 @@ class Library:
         birth_year: int | None = None,
         notes: str = "",
     ) -> Patient:
-        """Create a patient; LibraryError when the external id is taken or blank."""
-        external_id = (external_id or "").strip()
-        if not external_id:
-            raise LibraryError("a patient needs an id (MRN or clinic number)")
-        if birth_year is not None and not (1880 <= int(birth_year) <= 2200):
-            raise LibraryError(f"year of birth {birth_year} is not plausible")
-        try:
-            with self.session(write=True) as s:
-                if s.scalar(sa.select(Patient.id).where(Patient.external_id == external_id)):
-                    raise LibraryError(f"patient {external_id} already exists")
-                patient = Patient(
-                    external_id=external_id,
-                    display_name=display_name or "",
-                    birth_year=birth_year,
-                    notes=notes or "",
-                )
-                s.add(patient)
-        except sa.exc.IntegrityError:
-            # issue 8: another workstation added the same id between our check and our insert
-            # (PostgreSQL; SQLite serialises writers) -- the unique constraint decides.
-            raise LibraryError(f"patient {external_id} already exists") from None
-        return patient
+        """Create a patient through the library API (same checks, same sentences); the record."""
+        row = api.add_patient(self, external_id, display_name, birth_year, notes)
+        with self.session() as s:
+            return s.get(Patient, row.id)
 
     def get_patient(self, external_id: str) -> Patient | None:
         with self.session() as s:
@@ -363,17 +348,11 @@ class Library:
 
     def photo_counts(self) -> dict[int, int]:
         """patient id -> number of photos (not counting those in the trash)."""
-        with self.session() as s:
-            rows = s.execute(
-                _not_trashed(sa.select(Photo.patient_id, sa.func.count())).group_by(
-                    Photo.patient_id
-                )
-            )
-            return {pid: n for pid, n in rows}
+        return api.patient_photo_counts(self)
 
     def photos(self, patient: str | int | Patient, *, include_trashed: bool = False) -> list[Photo]:
         """A patient's photos (by external id, internal id or record), oldest first; photos in
-        the trash (issue 8, `library/trash.py`) only with `include_trashed=True`."""
+        the trash (`library/trash.py`) only with `include_trashed=True`."""
         with self.session() as s:
             if isinstance(patient, Patient):
                 patient_id = patient.id
@@ -401,22 +380,10 @@ class Library:
         expression: str | None = None,
         note: str | None = None,
     ) -> Photo:
-        """Set a photo's view/expression label and note (None leaves a field as it is; an
-        empty string clears it). LibraryError for an unknown photo or label."""
-        with self.session(write=True) as s:
-            photo = s.get(Photo, photo_id)
-            if photo is None:
-                raise LibraryError(f"no photo with id {photo_id}")
-            try:
-                if view is not None:
-                    photo.view_label = view or None
-                if expression is not None:
-                    photo.expression_label = expression or None
-            except ValueError as exc:
-                raise LibraryError(str(exc)) from None
-            if note is not None:
-                photo.note = note
-        return photo
+        """Set a photo's labels and note through the library API (None leaves a field as it
+        is, an empty string clears it); the record. LibraryError for an unknown photo or label."""
+        api.set_labels(self, photo_id, view=view, expression=expression, note=note)
+        return self.photo(photo_id)
 
     def original_path(self, photo: Photo | str) -> Path:
         """The stored original (read-only; open it, never modify it)."""

@@ -18,10 +18,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-#: Allowed values of Photo.view_label (None = not labelled yet).
-VIEW_LABELS = ("frontal", "left-oblique", "right-oblique", "left-lateral", "right-lateral")
-#: Allowed values of Photo.expression_label (None = not labelled yet).
-EXPRESSION_LABELS = ("neutral", "raised-brows", "frown", "eyes-closed", "smile")
+from photocompare.core.labels import (  # noqa: F401  (the vocabulary, re-exported for callers)
+    EXPRESSION_LABELS,
+    VIEW_LABELS,
+    check_expression_label,
+    check_view_label,
+)
+
 #: Photo.date_source values: where taken_at came from.
 DATE_SOURCES = ("exif", "file")
 
@@ -44,7 +47,7 @@ class Patient(Base):
     birth_year: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utc_now_naive)
-    # issue 8 (m0003_clinic): optimistic locking, see library/locking.py
+    # m0003_clinic: optimistic locking, see library/locking.py
     row_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     __mapper_args__ = {"version_id_col": row_version}
 
@@ -118,7 +121,7 @@ class Photo(Base):
     expression_label: Mapped[str | None] = mapped_column(sa.String(20), nullable=True)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     exif_json: Mapped[str] = mapped_column(sa.Text, default="{}")  # lenient EXIF summary
-    # issue 8 (m0003_clinic): optimistic locking (library/locking.py) and the trash
+    # m0003_clinic: optimistic locking (library/locking.py) and the trash
     # (library/trash.py: deleted_at is naive UTC; None = not in the trash)
     row_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
@@ -130,15 +133,11 @@ class Photo(Base):
 
     @validates("view_label")
     def _check_view(self, _key: str, value: str | None) -> str | None:
-        if value is not None and value not in VIEW_LABELS:
-            raise ValueError(f"view label must be one of {', '.join(VIEW_LABELS)}")
-        return value
+        return check_view_label(value)
 
     @validates("expression_label")
     def _check_expression(self, _key: str, value: str | None) -> str | None:
-        if value is not None and value not in EXPRESSION_LABELS:
-            raise ValueError(f"expression label must be one of {', '.join(EXPRESSION_LABELS)}")
-        return value
+        return check_expression_label(value)
 
     @validates("date_source")
     def _check_date_source(self, _key: str, value: str) -> str:

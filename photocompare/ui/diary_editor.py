@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
 from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import course_io
+from photocompare.library import course_api as course_io
 
 HEADACHE_FREE = QColor("#d5f0d8")
 HEADACHE = QColor("#f7c99b")

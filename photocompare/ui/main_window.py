@@ -35,16 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.errors import ConsentMissing, PhotoCompareError
 from photocompare.core.labels import suggest_labels
+from photocompare.core.pair_suggest import suggest_pairs, targets
+from photocompare.library import api as la
 from photocompare.library.importer import import_paths
-from photocompare.ui import library_access as la
-from photocompare.ui.analysis_service import AnalysisService
 from photocompare.ui.compare_view import CompareView, PairContext
 from photocompare.ui.export_dialog import ExportDialog, ExportOptions
 from photocompare.ui.import_dialog import ImportDialog
 from photocompare.ui.inspector import Inspector
-from photocompare.ui.pair_suggest import suggest_pairs, targets
 from photocompare.ui.patient_list import PatientDialog, PatientList
 from photocompare.ui.photo_grid import PhotoGridModel, PhotoGridView
 from photocompare.ui.settings_store import SettingsStore
@@ -522,7 +522,7 @@ class MainWindow(QMainWindow):
         period_of: dict[int, str] = {}
         order: list[str] = []
         if self.course_report is not None:
-            from photocompare.ui.pair_suggest import main_periods
+            from photocompare.core.pair_suggest import main_periods
 
             for period in main_periods(self.course_report):
                 order.append(str(period.label))

@@ -29,10 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import course_io
-from photocompare.ui.course_chart import CourseChart
-from photocompare.ui.course_format import (
+from photocompare.core.course_format import (
     coverage_warning,
     field,
     flags_lines,
@@ -41,6 +38,9 @@ from photocompare.ui.course_format import (
     fmt_pct,
     main_periods,
 )
+from photocompare.core.errors import PhotoCompareError
+from photocompare.library import course_api as course_io
+from photocompare.ui.course_chart import CourseChart
 from photocompare.ui.notes import NotesWidget
 
 log = logging.getLogger(__name__)

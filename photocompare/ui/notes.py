@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import course_io
+from photocompare.library import course_api as course_io
 
 
 def period_scope(label: str) -> str:

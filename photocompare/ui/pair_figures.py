@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from photocompare.ui.course_format import (
+from photocompare.core.course_format import (
     as_date,
     coverage_warning,
     field,

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import library_access as la
+from photocompare.library import api as la
 
 PatientIdRole = Qt.ItemDataRole.UserRole + 1
 _NO_YEAR = 1879  # the spin box's "unknown" value (the library refuses years before 1880)

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from photocompare.ui.library_access import PhotoRow
+from photocompare.library.api import PhotoRow
 from photocompare.ui.thumbnail_loader import ThumbnailLoader
 
 PhotoRole = Qt.ItemDataRole.UserRole + 1

@@ -37,7 +37,7 @@ from photocompare.core.questionnaires import (
     hit6,
     midas,
 )
-from photocompare.ui import course_io
+from photocompare.library import course_api as course_io
 
 KINDS = (("midas", "MIDAS — Migraine Disability Assessment"), ("hit6", "HIT-6 — Headache Impact Test"))
 

@@ -34,15 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.errors import LibraryError
-from photocompare.ui import library_access
-from photocompare.ui.course_format import (
+from photocompare.core.course_format import (
     as_date,
     baseline_of,
     field,
     main_periods,
     period_containing,
 )
+from photocompare.core.errors import LibraryError
+from photocompare.library import api as library_access
 from photocompare.ui.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -490,7 +490,7 @@ class ReviewWindow(QWidget):
         if self._analysis is not None:
             return self._analysis
         if self._own_analysis is None:
-            from photocompare.ui.analysis_service import AnalysisService
+            from photocompare.core.analysis_service import AnalysisService
 
             self._own_analysis = AnalysisService(getattr(self._library, "limits", None))
         return self._own_analysis

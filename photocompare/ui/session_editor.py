@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from photocompare.core import preempt
 from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import course_io
+from photocompare.library import course_api as course_io
 from photocompare.ui.head_diagram import DiagramSite, HeadDiagram
 
 PRODUCTS = ("onabotulinumtoxinA (Botox)",)

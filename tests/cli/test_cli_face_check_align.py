@@ -1,4 +1,4 @@
-"""`photocompare check` and `photocompare align`: the CLI contract of issue 3, run for real."""
+"""`photocompare check` and `photocompare align`: the CLI contract, run for real."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CLI contract of issue 2 (info, import, patients, photos), run as a real subprocess:
+"""The CLI contract of info, import, patients and photos, run as a real subprocess:
 exact JSON keys, exit codes, one stderr line per problem naming the file, never a traceback."""
 
 from __future__ import annotations

@@ -254,7 +254,7 @@ def test_sheet_for_a_library_patient_needs_consent_then_writes_one_page_per_view
 
 
 def test_sheet_for_an_unknown_patient_exits_2(tmp_path, capsys):
-    # an existing library (a missing one is "no library at ...", tests/cli/test_cli_user_qa.py)
+    # an existing library (a missing one is "no library at ...", tests/cli/test_cli_bad_input_one_line.py)
     assert main(["patient", "add", "somebody", "--library", str(tmp_path / "lib")]) == 0
     code = main(
         [

@@ -10,7 +10,7 @@ from photocompare.library.db import Library
 @pytest.fixture(scope="module")
 def analysis():
     """One face-analysis service per test module: the model is heavy to load."""
-    from photocompare.ui.analysis_service import AnalysisService
+    from photocompare.core.analysis_service import AnalysisService
 
     service = AnalysisService()
     yield service

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from photocompare.core import preempt
 from photocompare.core.course import DiaryDay, MedicationClass, Treatment
+from photocompare.library import api as library_access
 from photocompare.library import course_repo
 from photocompare.library.db import Library
-from photocompare.ui import library_access
 
 SHOTS = Path("/tmp/shots")
 TREATMENT = dt.date(2025, 3, 1)

@@ -21,10 +21,10 @@ from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from photocompare.core.course import DiaryDay  # noqa: E402
+from photocompare.library import api as la  # noqa: E402
 from photocompare.library import audit, consent  # noqa: E402
+from photocompare.library import course_api as course_io  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
-from photocompare.ui import course_io  # noqa: E402
-from photocompare.ui import library_access as la  # noqa: E402
 from photocompare.ui.consent_dialog import ConsentDialog  # noqa: E402
 from photocompare.ui.consistency_panel import _measure_label  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402

@@ -16,12 +16,12 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
+from photocompare.core.analysis_service import AnalysisService  # noqa: E402
 from photocompare.core.errors import ConsentMissing  # noqa: E402
 from photocompare.demo import DEMO_PATIENT_ID, DEMO_PATIENT_NAME  # noqa: E402
+from photocompare.library import api as la  # noqa: E402
 from photocompare.library import audit, consent  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
-from photocompare.ui import library_access as la  # noqa: E402
-from photocompare.ui.analysis_service import AnalysisService  # noqa: E402
 from photocompare.ui.export_dialog import ExportDialog, ExportOptions  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.review_mode import ReviewWindow  # noqa: E402

@@ -9,9 +9,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from photocompare.library import api as la  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
 from photocompare.settings import CheckThresholds  # noqa: E402
-from photocompare.ui import library_access as la  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore, SheetDefaults  # noqa: E402
 
 
@@ -126,7 +126,7 @@ def _row(pid, day, view="frontal", expr="neutral"):
 
 
 def test_pairs_without_a_course_match_view_and_expression_first_date_vs_chosen():
-    from photocompare.ui.pair_suggest import suggest_pairs, targets
+    from photocompare.core.pair_suggest import suggest_pairs, targets
 
     d0, d1 = dt.date(2026, 1, 5), dt.date(2026, 4, 1)
     photos = [

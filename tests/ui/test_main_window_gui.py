@@ -16,8 +16,8 @@ from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QImage, QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox  # noqa: E402
 
+from photocompare.library import api as la  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
-from photocompare.ui import library_access as la  # noqa: E402
 from photocompare.ui.compare_view import MODES  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402

@@ -110,8 +110,8 @@ def test_editing_the_diary_changes_table_and_chart(qtbot, course, tmp_path):
 
 def test_monthly_counts_feed_the_figures(qtbot, tmp_path):
     from photocompare.core.course import MonthlySummary, Treatment
+    from photocompare.library import api as library_access
     from photocompare.library.db import Library
-    from photocompare.ui import library_access
 
     lib = Library.open(tmp_path / "lib2")
     p = library_access.save_patient(lib, patient_id=None, external_id="M-1", display_name="",
@@ -168,8 +168,8 @@ def test_pair_figures_show_before_and_after_periods(qtbot, course):
 
 def test_panel_renders_to_png(qtbot, tmp_path):
     from photocompare.demo_course import add_demo_course
+    from photocompare.library import api as library_access
     from photocompare.library.db import Library
-    from photocompare.ui import library_access
 
     lib = Library.open(tmp_path / "demo")
     p = library_access.save_patient(lib, patient_id=None, external_id="DEMO-001",

@@ -1,4 +1,4 @@
-"""Revision 1: patients, visits, photos (issue 2). Matches photocompare.library.models."""
+"""Revision 1: patients, visits, photos. Matches photocompare.library.models."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Revision 2: the migraine course (issue 4). Matches photocompare.library.course_models."""
+"""Revision 2: the migraine course. Matches photocompare.library.course_models."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Revision 3 (issue 8): optimistic locking, trash, consent, append-only audit log.
+"""Revision 3: optimistic locking, trash, consent, append-only audit log.
 
 - `patients.row_version`, `photos.row_version`: SQLAlchemy `version_id_col` (library/locking.py);
   the course tables of revision 2 carry theirs already.

@@ -1,16 +1,24 @@
 """Suggested before/after pairs: same view and expression, a baseline photo vs a photo of the
-chosen period. Qt-free; the periods are C's (`period_for_date` through `library_access`).
+chosen period. Which period a photo belongs to is the core's one rule
+(`core.course.period_for_date`, through `core.course_format.period_for`).
 
 Without a migraine course, "baseline" is the first photo date and the target is a later date.
+The photos are the library API's rows (`library.rows.PhotoRow`); only their fields are read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from photocompare.ui.library_access import PhotoRow, period_for
+from photocompare.core.course_format import main_periods, pair_periods, period_for
+from photocompare.core.labels import VIEW_LABELS
+
+if TYPE_CHECKING:
+    from photocompare.library.rows import PhotoRow
+
+__all__ = ["SuggestedPair", "main_periods", "period_label", "suggest_pairs", "targets"]
 
 
 @dataclass(frozen=True)
@@ -30,18 +38,6 @@ class SuggestedPair:
 
 def period_label(period: Any) -> str | None:
     return getattr(period, "label", None) if period is not None else None
-
-
-def main_periods(report: Any) -> list[Any]:
-    """Baseline and cycles (not the 4-weeks-before windows)."""
-    if report is None:
-        return []
-    out = []
-    for p in getattr(report, "periods", []) or []:
-        label = str(getattr(p, "label", ""))
-        if label == "baseline" or label.startswith("cycle"):
-            out.append(p)
-    return out
 
 
 def targets(photos: list[PhotoRow], report: Any) -> list[tuple[str, Any]]:
@@ -80,20 +76,23 @@ def suggest_pairs(photos: list[PhotoRow], report: Any, target: Any) -> list[Sugg
     for ph in after_side:
         groups.setdefault((ph.view_label, ph.expression_label), ([], []))[1].append(ph)
     out = []
-    order = {v: i for i, v in enumerate(("frontal", "left-oblique", "right-oblique", "left-lateral", "right-lateral"))}
-    for (view, expr), (b, a) in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0] or "", 9), kv[0][1] or "")):
+    order = {v: i for i, v in enumerate(VIEW_LABELS)}
+    for (view, expr), (b, a) in sorted(
+        groups.items(), key=lambda kv: (order.get(kv[0][0] or "", 9), kv[0][1] or "")
+    ):
         if not b or not a:
             continue
         before = max(b, key=lambda p: (p.taken_at is not None, p.taken_date or date.min, p.id))
         after = min(a, key=lambda p: (p.taken_date or date.max, p.id))
+        before_period, after_period = pair_periods(report, before.taken_date, after.taken_date)
         out.append(
             SuggestedPair(
                 before=before,
                 after=after,
                 view=view,
                 expression=expr,
-                before_period=period_for(report, before.taken_date),
-                after_period=period_for(report, after.taken_date),
+                before_period=before_period,
+                after_period=after_period,
             )
         )
     return out

@@ -1,14 +1,17 @@
 """Reading and formatting the figures of a `CourseReport` for display (no arithmetic on them).
 
-The core (`photocompare.core.course`) computes every figure; the migraine widgets only pick the
-periods to show and turn numbers into text. The accessors accept a `PeriodFigures` dataclass or
-the dict of its JSON form, so a widget can be fed either.
+The core (`photocompare.core.course`) computes every figure; the migraine widgets, the review
+mode and pair suggestions only pick the periods to show and turn numbers into text. The
+accessors accept a `PeriodFigures` dataclass or the dict of its JSON form, so a widget can be
+fed either.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+
+from photocompare.core.course import CourseReport, period_for_date
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -21,6 +24,9 @@ def field(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def as_date(value: Any) -> dt.date | None:
+    """The calendar day of a date, datetime (its wall-clock day) or ISO text; None if none.
+
+    The one date coercion of the app: records, JSON and widgets hand over any of the three."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
@@ -31,6 +37,24 @@ def as_date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A naive wall-clock datetime from a datetime (offset dropped), date (midnight) or ISO text.
+
+    Photo times are compared as the camera's wall clock: mixing aware and naive values would
+    raise, and converting to UTC would move a late-evening photo to the next day."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    try:
+        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        day = as_date(value)
+        return dt.datetime.combine(day, dt.time()) if day else None
 
 
 def periods_of(report: Any) -> list[Any]:
@@ -57,16 +81,27 @@ def baseline_of(report: Any) -> Any | None:
     return None
 
 
-def period_containing(report: Any, day: dt.date | dt.datetime | None) -> Any | None:
-    """The main period (baseline or cycle) whose start..end holds `day` (the core's periods)."""
+def period_for(report: Any | None, day: dt.date | dt.datetime | str | None) -> Any | None:
+    """The baseline or cycle a photo of `day` belongs to, or None (no course, no date, before
+    the baseline).
+
+    The rule itself is `photocompare.core.course.period_for_date`, the only place that decides
+    it, so the compare view, the review mode, pair suggestions and the sheet always agree."""
     day = as_date(day)
-    if day is None:
+    if report is None or day is None or not isinstance(report, CourseReport):
         return None
-    for p in main_periods(report):
-        start, end = as_date(field(p, "start")), as_date(field(p, "end"))
-        if start is not None and end is not None and start <= day <= end:
-            return p
-    return None
+    return period_for_date(report, day)
+
+
+#: The earlier name, kept for the widgets that call it.
+period_containing = period_for
+
+
+def pair_periods(
+    report: Any | None, before_when: Any, after_when: Any
+) -> tuple[Any | None, Any | None]:
+    """(period of the before photo, period of the after photo) of a comparison."""
+    return period_for(report, before_when), period_for(report, after_when)
 
 
 def treatment_dates(report: Any) -> list[dt.date]:

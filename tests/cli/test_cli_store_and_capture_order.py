@@ -1,4 +1,5 @@
-"""CLI gaps: a mistyped --store on a read-only command, and a pair taken in the wrong order."""
+"""Read-only commands refuse a mistyped --store and create nothing, commands that add to a
+library may create it; `check` and `sheet` note a pair whose after photo was taken first."""
 
 from __future__ import annotations
 

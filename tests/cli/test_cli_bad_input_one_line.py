@@ -1,4 +1,4 @@
-"""Regressions found by using every CLI command as a clinic's scripter would (QA pass J).
+"""Every CLI command, used as a clinic's script would, answers bad input in one line.
 
 Each test runs `photocompare` as a real subprocess: a failure is one line on stderr naming the
 file or record and the reason, the documented exit code, never a traceback, nothing changed in

@@ -1,8 +1,11 @@
-"""The migraine widgets' one door to the course repository (`photocompare.library.course_repo`).
+"""The library API of the migraine course: diary, monthly summaries, treatment sessions,
+questionnaires and notes, over the course repository (`photocompare.library.course_repo`).
 
 Thin pass-throughs plus the few read helpers the widgets share (a stored session's date, lot,
 units and protocol deviations — the last two computed by the core, not here). Keeping the calls
-in one module means a change in the repository's signatures touches one file of the UI.
+in one module means a change in the repository's signatures touches one file. Writes run inside
+`library.errors.mapped_errors`, so a database failure reaches the user as one sentence, like
+every other write of the library API.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any
 
 from photocompare.core import preempt
 from photocompare.core.course import CourseReport, DiaryDay, MonthlySummary, Treatment
-from photocompare.library import course_repo
-from photocompare.ui.course_format import as_date  # noqa: F401  (re-exported for the editors)
+from photocompare.core.course_format import as_date  # noqa: F401  (re-exported for the editors)
+from photocompare.library import api, course_repo
+from photocompare.library.errors import mapped_errors
 
 _ALIASES = {"date": "session_date", "lot_number": "lot"}
 
@@ -31,14 +35,15 @@ def get(obj: Any, name: str, default: Any = None) -> Any:
 
 
 # --- course -------------------------------------------------------------------------------------
-def load_report(library: Any, patient_id: int) -> CourseReport:
-    return course_repo.load_course(library, patient_id)
+def load_report(
+    library: Any, patient_id: int | str, *, today: dt.date | None = None, settings: Any = None
+) -> CourseReport:
+    """The patient's course computed by the core (`patient_id`: internal id or external ID)."""
+    return course_repo.load_course(library, patient_id, today=today, settings=settings)
 
 
 def patient_title(library: Any, patient_id: int) -> str:
-    from photocompare.ui import library_access
-
-    row = library_access.get_patient(library, patient_id)
+    row = api.get_patient(library, patient_id)
     return row.label if row is not None else f"Patient {patient_id}"
 
 
@@ -48,11 +53,13 @@ def load_diary(library: Any, patient_id: int) -> list[DiaryDay]:
 
 
 def save_day(library: Any, patient_id: int, day: DiaryDay) -> str:
-    return course_repo.save_diary_day(library, patient_id, day)
+    with mapped_errors("saving the diary day"):
+        return course_repo.save_diary_day(library, patient_id, day)
 
 
 def delete_day(library: Any, patient_id: int, day: dt.date) -> bool:
-    return course_repo.delete_diary_day(library, patient_id, day)
+    with mapped_errors("deleting the diary day"):
+        return course_repo.delete_diary_day(library, patient_id, day)
 
 
 def load_summaries(library: Any, patient_id: int) -> list[Any]:
@@ -61,16 +68,24 @@ def load_summaries(library: Any, patient_id: int) -> list[Any]:
 
 
 def save_summary(library: Any, patient_id: int, summary: MonthlySummary) -> int:
-    return course_repo.save_summary(library, patient_id, summary)
+    with mapped_errors("saving the monthly summary"):
+        return course_repo.save_summary(library, patient_id, summary)
 
 
 def delete_summary(library: Any, stored: Any) -> bool:
-    return course_repo.delete_summary(library, stored.id, expected_version=stored.row_version)
+    with mapped_errors("deleting the monthly summary"):
+        return course_repo.delete_summary(library, stored.id, expected_version=stored.row_version)
 
 
 def import_csv(library: Any, patient_id: int, path: str | Path, *, skip_bad_rows: bool) -> Any:
     """`course_repo.import_diary_csv`: all or nothing unless bad rows are to be skipped."""
-    return course_repo.import_diary_csv(library, patient_id, path, skip_bad_rows=skip_bad_rows)
+    with mapped_errors("importing the diary"):
+        return course_repo.import_diary_csv(library, patient_id, path, skip_bad_rows=skip_bad_rows)
+
+
+def export_csv(library: Any, patient_id: int | str, path: str | Path, *, summaries: bool) -> int:
+    """Write the diary (or the monthly summaries) as CSV in the import format; rows written."""
+    return course_repo.export_diary_csv(library, patient_id, path, summaries=summaries)
 
 
 # --- treatment sessions -------------------------------------------------------------------------
@@ -114,13 +129,14 @@ def save_session(
         sites=dict(values.get("sites", {})),
         note=values.get("note", ""),
     )
-    return course_repo.save_treatment(
-        library,
-        patient_id,
-        treatment,
-        treatment_id=get(session, "id"),
-        expected_version=get(session, "row_version"),
-    )
+    with mapped_errors("saving the treatment session"):
+        return course_repo.save_treatment(
+            library,
+            patient_id,
+            treatment,
+            treatment_id=get(session, "id"),
+            expected_version=get(session, "row_version"),
+        )
 
 
 # --- questionnaires, notes ----------------------------------------------------------------------
@@ -130,7 +146,8 @@ def list_questionnaires(library: Any, patient_id: int) -> list[Any]:
 
 def save_questionnaire(library: Any, patient_id: int, result: Any, *, note: str = "") -> int:
     """Store a scored MIDAS / HIT-6 (`core.questionnaires.QuestionnaireResult`); returns its id."""
-    return course_repo.save_questionnaire(library, patient_id, result, note=note)
+    with mapped_errors("saving the questionnaire"):
+        return course_repo.save_questionnaire(library, patient_id, result, note=note)
 
 
 def questionnaire_text(stored: Any) -> str:
@@ -147,4 +164,5 @@ def get_note(library: Any, patient_id: int, scope: str) -> str:
 
 
 def set_note(library: Any, patient_id: int, scope: str, text: str) -> None:
-    course_repo.save_note(library, patient_id, scope, text)
+    with mapped_errors("saving the note"):
+        course_repo.save_note(library, patient_id, scope, text)

@@ -73,7 +73,7 @@ class AnalysisService:
         thresholds: CheckThresholds | None = None,
         align: bool = True,
     ) -> Any:
-        """B's PairResult for the pair (checks, alignment, both photos' measures)."""
+        """The PairResult of the pair (checks, alignment, both photos' measures)."""
         from photocompare.core.pairing import compare_photos
 
         with self._lock, quiet.native_stderr_silenced():
