@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from photocompare.core import figures_format
+
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
     """Attribute or dict item `name` of a period/flags object (dataclass or JSON dict)."""
@@ -81,29 +83,13 @@ def treatment_dates(report: Any) -> list[dt.date]:
 
 
 def fmt_num(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    text = f"{v:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """A figure as text — the one formatter (core.figures_format), so no two views disagree."""
+    return figures_format.fmt_num(value, digits)
 
 
 def fmt_pct(value: Any) -> str:
-    """A change in % with its sign ("−60 %", "+5 %"); None → "–"."""
-    if value is None:
-        return "–"
-    v = float(value)
-    if abs(v) < 0.05:
-        return "0 %"
-    sign = "−" if v < 0 else "+"
-    return f"{sign}{fmt_num(abs(v), 0 if abs(v) >= 10 else 1)} %"
+    """A change in % with its sign ("−49.7 %", "+5 %"); None → "–" (core.figures_format)."""
+    return figures_format.fmt_pct(value)
 
 
 def fmt_date(value: Any) -> str:
@@ -121,7 +107,7 @@ def coverage_warning(period: Any, warn_below: float = 0.80) -> str | None:
         warn = float(cov) < warn_below
     if not warn:
         return None
-    return f"only {fmt_num(float(cov) * 100, 0)} % of days recorded"
+    return f"only {figures_format.fmt_share(cov)} of days recorded"
 
 
 def flags_lines(flags: Any) -> list[str]:
