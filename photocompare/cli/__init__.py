@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_face,
         commands_gui,
         commands_library,
+        commands_photo,
     )
 
     parser = _Parser(prog="photocompare", description=__doc__.splitlines()[0])
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_export,
         commands_clinic,
         commands_gui,
+        commands_photo,
     ):
         module.register(sub)
     return parser

@@ -40,6 +40,8 @@ IMAGE_EXPORTED = "image_exported"
 PHOTO_DELETED = "photo_deleted"
 PHOTO_RESTORED = "photo_restored"
 PHOTO_PURGED = "photo_purged"
+PHOTO_MOVED = "photo_moved"  # filed under another patient (library/photo_edits.py)
+PHOTO_REDATED = "photo_redated"  # capture date corrected (library/photo_edits.py)
 DIARY_EDITED = "diary_edited"
 CONSENT_RECORDED = "consent_recorded"
 CONSENT_REVOKED = "consent_revoked"
@@ -57,6 +59,8 @@ ACTIONS: frozenset[str] = frozenset(
         PHOTO_DELETED,
         PHOTO_RESTORED,
         PHOTO_PURGED,
+        PHOTO_MOVED,
+        PHOTO_REDATED,
         DIARY_EDITED,
         CONSENT_RECORDED,
         CONSENT_REVOKED,

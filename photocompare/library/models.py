@@ -23,7 +23,7 @@ VIEW_LABELS = ("frontal", "left-oblique", "right-oblique", "left-lateral", "righ
 #: Allowed values of Photo.expression_label (None = not labelled yet).
 EXPRESSION_LABELS = ("neutral", "raised-brows", "frown", "eyes-closed", "smile")
 #: Photo.date_source values: where taken_at came from.
-DATE_SOURCES = ("exif", "file")
+DATE_SOURCES = ("exif", "file", "manual")  # "manual": corrected by a user (photo_edits.py)
 
 
 class Base(DeclarativeBase):
