@@ -60,14 +60,26 @@ def baseline_of(report: Any) -> Any | None:
 
 
 def period_containing(report: Any, day: dt.date | dt.datetime | None) -> Any | None:
-    """The main period (baseline or cycle) whose start..end holds `day` (the core's periods)."""
+    """The main period (baseline or cycle) a photo of `day` belongs to: the core's one rule
+    (`core.course.period_for_date`: a treatment-day photo belongs to the period before, unless
+    the settings or a recorded session time say otherwise). A report's JSON dict gets the same
+    rule by its dates (default setting)."""
+    from photocompare.core.course import CourseReport, period_for_date
+
+    if isinstance(report, CourseReport):
+        return None if day is None else period_for_date(report, day)
     day = as_date(day)
     if day is None:
         return None
-    for p in main_periods(report):
+    periods = main_periods(report)
+    for i, p in enumerate(periods):
         start, end = as_date(field(p, "start")), as_date(field(p, "end"))
-        if start is not None and end is not None and start <= day <= end:
-            return p
+        if start is None or end is None or not start <= day <= end:
+            continue
+        is_cycle = str(field(p, "label", "")).lower().startswith("cycle")
+        if is_cycle and start == day and i > 0:
+            return periods[i - 1]  # photographed before injecting
+        return p
     return None
 
 
