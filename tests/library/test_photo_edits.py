@@ -149,3 +149,23 @@ def test_redated_photo_changes_period(lib):
     assert period_for_date(report, lib.photo(photo.id).taken_at_aware) is None
     photo_edits.redate_photo(lib, photo.id, dt.date(2026, 1, 29))
     assert period_for_date(report, lib.photo(photo.id).taken_at_aware).label == "baseline"
+
+
+def test_move_redate_undo_on_both_back_ends(library_url, library_store, exif_samples):
+    """The same edits on SQLite and PostgreSQL (the audit log is append-only on both)."""
+    with Library.open(library_url, library_store, create=True) as library:
+        import_paths(library, [exif_samples / "jpg" / "Canon_40D.jpg"], "P-1")
+        library.add_patient("P-2", "", None, "")
+        photo = library.photos("P-1")[0]
+        moved = photo_edits.move_photo(library, photo.id, "P-2", expected_version=photo.row_version)
+        redated = photo_edits.redate_photo(library, photo.id, dt.date(2026, 8, 12),
+                                           expected_version=moved.row_version)
+        with pytest.raises(ConcurrentEditError):
+            photo_edits.undo(library, moved)  # the redate came after: the move's version is stale
+        photo_edits.undo(library, redated)
+        after = library.photo(photo.id)
+        assert after.taken_at == dt.datetime(2008, 5, 30, 15, 56, 1)
+        assert after.patient_id == library.get_patient("P-2").id
+        actions = [e.action for e in audit.entries(library) if e.photo_id == photo.id]
+        assert actions == [audit.PHOTO_MOVED, audit.PHOTO_MOVED, audit.PHOTO_REDATED,
+                           audit.PHOTO_REDATED]
