@@ -143,3 +143,13 @@ def test_per_28_flags_agree_with_shown_figures():
                             settings=settings)
     assert report.baseline.headache_days_per_28 == 14.48
     assert ff.fmt_per28(report.baseline.headache_days_per_28) == "14.5"
+
+
+def test_cli_course_table_agrees_with_the_flags():
+    from photocompare.cli.commands_course import format_report
+
+    text = format_report(_near_half_report())
+    row = next(line for line in text.splitlines() if line.startswith("cycle 1"))
+    assert "-49.9%" in row and "-50.0%" not in row
+    assert row.split()[-1] == "no"  # not a 50 % responder, and no figure says otherwise
+    assert "49.9 % fewer" in text
