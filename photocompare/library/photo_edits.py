@@ -20,6 +20,7 @@ photo was filed under, not by the one it now belongs to (record it again if it w
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -258,9 +259,13 @@ def undo(library, edit: PhotoEdit, *, user: str | None = None) -> PhotoEdit:
 
 def camera_date(photo: Photo) -> str | None:
     """The date the camera wrote (EXIF DateTimeOriginal, else DateTimeDigitized/DateTime),
-    as recorded at import — kept whatever the photo's corrected date is."""
+    as recorded at import — kept whatever the photo's corrected date is. EXIF's
+    "2008:05:30 15:56:01" is shown as "2008-05-30 15:56:01"; anything else as written."""
     exif = photo.exif
     for tag in ("DateTimeOriginal", "DateTimeDigitized", "DateTime"):
-        if exif.get(tag):
-            return str(exif[tag])
+        value = str(exif.get(tag) or "").strip()
+        if value:
+            if re.fullmatch(r"\d{4}:\d{2}:\d{2}( .*)?", value):
+                value = value[:10].replace(":", "-") + value[10:]
+            return value
     return None

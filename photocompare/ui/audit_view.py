@@ -153,6 +153,7 @@ class AuditDialog(QDialog):
                     item.setToolTip(f"{value}\n\nAs recorded: {r.details}")
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
+        self.table.resizeRowsToContents()  # a sentence wraps onto more lines, never cut off
         self.status.setText(f"{len(records)} entries")
         self.export_button.setEnabled(bool(records))
 

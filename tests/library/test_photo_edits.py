@@ -47,7 +47,7 @@ def test_redate_keeps_the_camera_date_and_the_original(lib):
     fixed = lib.photo(photo.id)
     assert fixed.taken_at == dt.datetime(2026, 8, 12, 15, 56, 1)  # a date alone keeps the time
     assert fixed.date_source == "manual"
-    assert photo_edits.camera_date(fixed) == "2008:05:30 15:56:01"  # the camera's date, kept
+    assert photo_edits.camera_date(fixed) == "2008-05-30 15:56:01"  # the camera's date, kept
     assert _stored_hash(lib, fixed) == before_hash == fixed.sha256  # original untouched
     assert edit.old_taken_at == dt.datetime(2008, 5, 30, 15, 56, 1) and edit.old_date_source == "exif"
 
