@@ -113,6 +113,7 @@ def save_session(
         total_units=values.get("total_units"),
         sites=dict(values.get("sites", {})),
         note=values.get("note", ""),
+        session_time=values.get("session_time"),
     )
     return course_repo.save_treatment(
         library,

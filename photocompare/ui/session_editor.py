@@ -91,9 +91,16 @@ class SessionEditor(QDialog):
         self.expiry_edit = IsoDateEdit(_qdate(expiry or dt.date.today() + dt.timedelta(days=365)))
         self.expiry_edit.setCalendarPopup(True)
         self.injector_edit = QLineEdit(str(course_io.get(source, "injector") or ""))
+        recorded_time = course_io.get(session, "session_time")
+        self.time_edit = QLineEdit(recorded_time.strftime("%H:%M") if recorded_time else "")
+        self.time_edit.setPlaceholderText("optional, e.g. 10:30")
+        self.time_edit.setToolTip(
+            "When the injections were given (24-hour HH:MM). With a time, photos taken that day "
+            "before it count for the period before, later ones for the new cycle.")
         self.note_edit = QLineEdit(str(course_io.get(session, "note") or ""))
         form = QFormLayout()
         form.addRow(f"&Date ({DATE_FORMAT_HINT})", self.date_edit)
+        form.addRow("&Time (HH:MM)", self.time_edit)
         form.addRow("&Product", self.product_edit)
         form.addRow("&Lot number", self.lot_edit)
         form.addRow(f"E&xpiry ({DATE_FORMAT_HINT})", self.expiry_edit)
@@ -330,7 +337,19 @@ class SessionEditor(QDialog):
             "total_units": self.total_units(),
             "sites": self.units(),
             "note": self.note_edit.text().strip(),
+            "session_time": self.session_time(),
         }
+
+    def session_time(self) -> dt.time | None:
+        """The typed session time; None when empty. ValueError (a sentence) when not a time."""
+        text = self.time_edit.text().strip()
+        if not text:
+            return None
+        try:
+            value = dt.time.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"“{text}” is not a time: type it as HH:MM (24-hour)") from None
+        return value.replace(second=0, microsecond=0)
 
     def save(self) -> None:
         for field, name in ((self.date_edit, "Date"), (self.expiry_edit, "Expiry")):
@@ -338,6 +357,12 @@ class SessionEditor(QDialog):
                 QMessageBox.warning(self, "Session not saved", f"{name}: {field.error_text()}")
                 field.setFocus()
                 return
+        try:
+            self.session_time()
+        except ValueError as exc:
+            QMessageBox.warning(self, "Session not saved", f"Time: {exc}")
+            self.time_edit.setFocus()
+            return
         values = self.session_values()
         try:
             self._session_id = course_io.save_session(

@@ -169,3 +169,22 @@ def test_move_redate_undo_on_both_back_ends(library_url, library_store, exif_sam
         actions = [e.action for e in audit.entries(library) if e.photo_id == photo.id]
         assert actions == [audit.PHOTO_MOVED, audit.PHOTO_MOVED, audit.PHOTO_REDATED,
                            audit.PHOTO_REDATED]
+
+
+def test_session_time_migration_on_both_back_ends(library_url, library_store):
+    """m0006 adds the session time; a session without one keeps None (the setting decides)."""
+    from photocompare.core.course import period_for_date
+    from photocompare.library.migrations import head_revision
+
+    assert head_revision() >= 6
+    with Library.open(library_url, library_store, create=True) as library:
+        library.add_patient("P-1", "", None, "")
+        course_repo.save_treatment(library, "P-1", Treatment(dt.date(2026, 1, 29)))
+        course_repo.save_treatment(library, "P-1", Treatment(dt.date(2026, 4, 23),
+                                                             session_time=dt.time(11, 0)))
+        first, second = course_repo.load_treatments(library, "P-1")
+        assert first.session_time is None and second.session_time == dt.time(11, 0)
+        report = course_repo.load_course(library, "P-1")
+        assert period_for_date(report, dt.datetime(2026, 1, 29, 12, 0)).label == "baseline"
+        assert period_for_date(report, dt.datetime(2026, 4, 23, 10, 59)).label == "cycle 1"
+        assert period_for_date(report, dt.datetime(2026, 4, 23, 11, 0)).label == "cycle 2"

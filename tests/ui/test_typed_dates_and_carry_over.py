@@ -178,3 +178,26 @@ def test_new_session_for_a_patient_without_sessions_starts_empty(qtbot, tmp_path
     qtbot.addWidget(editor)
     assert editor.lot_edit.text() == "" and editor.injector_edit.text() == ""
     lib.close()
+
+
+def test_session_time_is_stored_and_places_same_day_photos(qtbot, course, warnings):
+    from photocompare.core.course import period_for_date
+
+    lib, pid = course
+    editor = SessionEditor(lib, pid)
+    qtbot.addWidget(editor)
+    editor.date_edit.setDate(QDate(2026, 3, 2))
+    editor.time_edit.setText("25:00")
+    editor.save()
+    assert warnings and "Time: “25:00” is not a time" in warnings[-1]
+    editor.time_edit.setText("10:30")
+    with qtbot.waitSignal(editor.saved, timeout=2000):
+        editor.save()
+    stored = max(course_repo.load_treatment_records(lib, pid), key=lambda s: s.value.session_date)
+    assert stored.value.session_time == dt.time(10, 30)
+    report = course_repo.load_course(lib, pid)
+    assert period_for_date(report, dt.datetime(2026, 3, 2, 9, 0)).label == "cycle 1"
+    assert period_for_date(report, dt.datetime(2026, 3, 2, 11, 0)).label == "cycle 2"
+    again = SessionEditor(lib, pid, session=stored)  # editing shows the recorded time
+    qtbot.addWidget(again)
+    assert again.time_edit.text() == "10:30"
