@@ -43,7 +43,7 @@ def parse_taken_at(text: str) -> dt.datetime | dt.date:
     """An ISO 8601 date or date-time exactly as typed (never read day-first or month-first)."""
     text = text.strip()
     try:
-        if len(text) == 10:
+        if "T" not in text and " " not in text:  # a date alone keeps the photo's time of day
             return dt.date.fromisoformat(text)
         return dt.datetime.fromisoformat(text)
     except ValueError:
