@@ -68,6 +68,10 @@ def _what(record: audit.AuditRecord, d: dict[str, Any]) -> str:
         return f"opened the record of {who or 'a patient'}"
     if a == audit.REVIEW_MODE_ENTERED:
         return f"showed {who or 'a patient'}'s photos in review mode"
+    if a == audit.REVIEW_MODE_LEFT:
+        return f"left review mode{of_patient}"
+    if a == audit.REVIEW_PIN_REFUSED:
+        return f"typed a wrong PIN to leave review mode{of_patient}"
     if a in (audit.SHEET_EXPORTED, audit.DICOM_EXPORTED, audit.IMAGE_EXPORTED):
         kind = {audit.SHEET_EXPORTED: "a comparison sheet", audit.DICOM_EXPORTED: "DICOM files",
                 audit.IMAGE_EXPORTED: "images"}[a]

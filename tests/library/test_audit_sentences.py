@@ -62,7 +62,12 @@ def test_unknown_details_are_kept_not_dropped(lib):
     audit.record(lib, audit.LIBRARY_BACKED_UP, user="it",
                  details={"file": "b.zip", "originals": 3, "rows": {"photos": 3}, "extra": "x"})
     audit.record(lib, audit.PATIENT_OPENED, user="it", details="plain text")
-    backed, opened = (sentence(r) for r in audit.entries(lib))
+    p1 = lib.get_patient("P-1")
+    audit.record(lib, audit.REVIEW_PIN_REFUSED, patient_id=p1.id, user="it")
+    audit.record(lib, audit.REVIEW_MODE_LEFT, patient_id=p1.id, user="it")
+    backed, opened, refused, left = (sentence(r) for r in audit.entries(lib))
+    assert refused == "it typed a wrong PIN to leave review mode of patient P-1."
+    assert left == "it left review mode of patient P-1."
     assert backed == "it backed up the library to b.zip (3 originals) (extra: x)."
     assert opened == "it opened the record of a patient (text: plain text)."
 
