@@ -1,12 +1,23 @@
 """The demo library: patient DEMO-001 "Demo Patient" with dated photos across a baseline and
-four treatment cycles, so a new user sees a real comparison (and real checks) at once.
+four treatment cycles, so a new user sees at once what the product does.
 
 The photos are made at demo-creation time from the public-domain portrait in
-`resources/demo/astronaut.jpg`: the original as the baseline, then copies with known changes
-(a slight head tilt, darker, shifted and closer, ...) so the checks and the alignment have
-something to show. A made-up migraine diary and treatment sessions come from
-`photocompare.demo_course`. Everything is written through the library API. The demo lives in its own folder and never touches
-the user's real library.
+`resources/demo/astronaut.jpg` (the only face the app ships), each with a known change:
+
+* ``baseline.jpg`` — the morning of the first treatment, before injecting: a baseline photo
+  (photos on a treatment day belong to the period before it);
+* ``cycle1-left-brow-lower.jpg`` — four weeks later, taken the same way (small tilt, framing and
+  light differences that alignment and the checks accept): the pair PASSES and shows a real
+  side-effect change, the patient's left brow about 2 mm lower (brow ptosis), as the note on
+  cycle 1 says;
+* ``cycle2-darker.jpg`` — 1.3 stops darker: the pair FAILS for a plain reason ("the after photo
+  is 1.3 stops darker"), so its side-effect changes must be withheld, not read as findings;
+* ``cycle3-closer.jpg`` — taken closer, the face 35 % larger: FAILS (framing);
+* ``cycle4-comparable.jpg`` — taken the same way again: PASSES, the brow back where it was.
+
+A made-up migraine diary, four treatment sessions (figures for four cycles), questionnaires and
+period notes come from `photocompare.demo_course`; everything is written through the library API. The demo lives in its own folder and never
+touches the user's real library.
 """
 
 from __future__ import annotations
@@ -41,16 +52,29 @@ class DemoPhoto:
     scale: float = 1.0
     view: str = "frontal"
     expression: str = "neutral"
+    left_brow_drop_px: float = 0.0  # the patient's left brow moved down (brow ptosis)
+    time_of_day: dt.time = dt.time(10, 30)
+    expect: str = ""  # what the pair with the baseline shows (documentation and tests)
 
 
-# Baseline photo on day 0; the first treatment is the next day (demo_course's convention), so
-# photo k falls ~10 weeks into cycle k.
+# The patient's left brow in the source photo (its landmarks' mean, px) and the spread of the
+# local warp that lowers it; 5 px is about 2 mm at this face's eye distance (~42 px = 63 mm).
+LEFT_BROW_CENTRE_PX = (251.0, 91.0)
+BROW_WARP_SIGMA_PX = (14.0, 7.0)
+
+# The first treatment is on the baseline photo's day (photographed before injecting, so the
+# photo is the baseline's; demo_course's convention), then every CYCLE_DAYS.
 DEMO_PHOTOS = (
-    DemoPhoto("baseline.jpg", 0),
-    DemoPhoto("cycle1-tilted.jpg", 1 + 70, rotate_deg=3.0),
-    DemoPhoto("cycle2-darker.jpg", 1 + CYCLE_DAYS + 70, exposure_ev=-0.8),
-    DemoPhoto("cycle3-closer.jpg", 1 + 2 * CYCLE_DAYS + 70, shift_px=(18, -10), scale=1.08),
-    DemoPhoto("cycle4-tilted-darker.jpg", 1 + 3 * CYCLE_DAYS + 60, rotate_deg=-2.0, exposure_ev=-0.3),
+    DemoPhoto("baseline.jpg", 0, time_of_day=dt.time(9, 30), expect="baseline"),
+    DemoPhoto("cycle1-left-brow-lower.jpg", 28, rotate_deg=2.0, exposure_ev=-0.1,
+              shift_px=(6, -4), scale=1.03, left_brow_drop_px=5.0,
+              expect="passes; left brow about 2 mm lower"),
+    DemoPhoto("cycle2-darker.jpg", CYCLE_DAYS + 70, exposure_ev=-1.3,
+              expect="fails: 1.3 stops darker"),
+    DemoPhoto("cycle3-closer.jpg", 2 * CYCLE_DAYS + 70, shift_px=(-20, 30), scale=1.35,
+              expect="fails: face 35 % larger (closer)"),
+    DemoPhoto("cycle4-comparable.jpg", 3 * CYCLE_DAYS + 60, rotate_deg=-1.5, exposure_ev=0.1,
+              scale=0.97, expect="passes; brow as at baseline"),
 )
 
 
@@ -64,12 +88,25 @@ def source_photo() -> Path:
     return ROOT / "resources" / "demo" / "astronaut.jpg"
 
 
-def perturb(rgb: np.ndarray, p: DemoPhoto) -> np.ndarray:
-    """The photo with a known rotation / scale / shift and exposure change (edges replicated)."""
+def lower_left_brow(rgb: np.ndarray, drop_px: float) -> np.ndarray:
+    """The patient's left brow moved down by `drop_px` (a smooth local warp; the eye below it
+    and the rest of the face stay where they are)."""
     import cv2
 
     h, w = rgb.shape[:2]
-    out = rgb
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    (cx, cy), (sx, sy) = LEFT_BROW_CENTRE_PX, BROW_WARP_SIGMA_PX
+    weight = np.exp(-((xx - cx) ** 2 / (2 * sx * sx) + (yy - cy) ** 2 / (2 * sy * sy)))
+    return cv2.remap(rgb, xx, yy - np.float32(drop_px) * weight, cv2.INTER_CUBIC,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def perturb(rgb: np.ndarray, p: DemoPhoto) -> np.ndarray:
+    """The photo with a known brow change, rotation / scale / shift and exposure change."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    out = lower_left_brow(rgb, p.left_brow_drop_px) if p.left_brow_drop_px else rgb
     if p.rotate_deg or p.scale != 1.0 or p.shift_px != (0, 0):
         m = cv2.getRotationMatrix2D((w / 2, h / 2), p.rotate_deg, p.scale)
         m[:, 2] += p.shift_px
@@ -103,7 +140,7 @@ def make_demo_photos(folder: Path, today: dt.date | None = None) -> list[Path]:
     for p in DEMO_PHOTOS:
         day = baseline + dt.timedelta(days=p.days_after_baseline)
         path = folder / p.name
-        _save_with_date(perturb(rgb, p), path, dt.datetime.combine(day, dt.time(10, 30)))
+        _save_with_date(perturb(rgb, p), path, dt.datetime.combine(day, p.time_of_day))
         paths.append(path)
     return paths
 

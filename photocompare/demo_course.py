@@ -6,8 +6,10 @@ on migraine days), a few unrecorded days, PREEMPT sessions with lot numbers (one
 follow-the-pain sites), MIDAS and HIT-6 before and after, and a note. Everything is stored
 through the course repository, so the app shows real, core-computed figures at first start.
 
-The dates follow the patient's photos when there are some: the first treatment is the day
-after the earliest photo (which then belongs to the baseline), so later photos land in cycles.
+The dates follow the patient's photos when there are some: the first treatment is on the day
+of the earliest photo (taken that morning before injecting, so it belongs to the baseline), and
+later photos land in cycles. The note on cycle 1 records the brow ptosis the demo's cycle-1
+photo shows, and reaches the comparison sheet.
 """
 
 from __future__ import annotations
@@ -45,9 +47,9 @@ def _photo_dates(library: Any, patient_id: int) -> list[dt.date]:
 
 
 def demo_treatment_dates(photo_dates: list[dt.date], today: dt.date) -> list[dt.date]:
-    """Four treatments 12 weeks apart: after the earliest photo, or ending near today."""
+    """Four treatments 12 weeks apart: from the earliest photo's day, or ending near today."""
     if photo_dates:
-        first = photo_dates[0] + dt.timedelta(days=1)
+        first = photo_dates[0]
     else:
         first = today - dt.timedelta(days=3 * CYCLE_DAYS + 40)
     dates = [first + dt.timedelta(days=i * CYCLE_DAYS) for i in range(4)]
@@ -139,6 +141,11 @@ def add_demo_course(library: Any, patient: Any, *, today: dt.date | None = None,
         course_repo.save_questionnaire(library, pid, midas(later, [4, 2, 3, 1, 3]), user=user)
         course_repo.save_questionnaire(library, pid, hit6(later, score=57), user=user)
     course_repo.save_note(library, pid, "period:cycle 1",
-                          "Tolerated well; neck stiffness for two days after the injections.",
+                          "Left brow slightly lower from week 3 (mild brow ptosis), gone by the "
+                          "next session; neck stiffness for two days after the injections.",
                           user=user)
+    if len(treatments) >= 4:
+        course_repo.save_note(library, pid, "period:cycle 4",
+                              "No side effects; patient reports far fewer days off work.",
+                              user=user)
     return {"diary_days": len(diary), "treatments": len(treatments)}

@@ -89,6 +89,11 @@ class CourseSettings:
     stopping_rule_min_reduction_pct: float = 30.0  # evaluated on cycle 2 (after two cycles)
     episodic_below_days: float = 15.0  # < 15 headache days per 28 = episodic
     episodic_consecutive_months: int = 3  # consecutive 28-day months after the first treatment
+    # Every threshold above is a whole number: figures are shown so that none appears on the
+    # other side of one (core.figures_format), which relies on that.
+    # A photo taken on a treatment day belongs to the period "before" the treatment (clinicians
+    # photograph just before injecting) or "after" it; a recorded session time overrides this.
+    treatment_day_photo_period: str = "before"
 
 
 @dataclass(frozen=True)

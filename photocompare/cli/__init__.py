@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_gui,
         commands_library,
         commands_payer,
+        commands_photo,
     )
 
     parser = _Parser(prog="photocompare", description=__doc__.splitlines()[0])
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_clinic,
         commands_gui,
         commands_payer,
+        commands_photo,
     ):
         module.register(sub)
     return parser

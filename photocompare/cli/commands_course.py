@@ -149,14 +149,17 @@ def _f(x, suffix: str = "") -> str:
         return "-"
     if isinstance(x, bool):
         return "yes" if x else "no"
-    if isinstance(x, float):
-        return f"{x:.1f}{suffix}"
+    if isinstance(x, float):  # the one rounding rule: never shown across a flag's threshold
+        from photocompare.core.figures_format import shown_value
+
+        return f"{shown_value(x):.1f}{suffix}"
     return f"{x}{suffix}"
 
 
 def format_report(report) -> str:
     """Readable text: a table of periods, one sentence per cycle, the flags."""
     from photocompare.core.course import summary_sentence
+    from photocompare.core.figures_format import shown_value
 
     if not report.periods:
         return "\n".join(report.flags.notes)
@@ -166,10 +169,11 @@ def format_report(report) -> str:
     for p in report.periods:
         rows.append((
             p.label, f"{p.start.isoformat()}..{p.end.isoformat()}", str(p.days),
-            f"{p.days_recorded} ({p.coverage * 100:.0f}%){' !' if p.coverage_warning else ''}",
+            f"{p.days_recorded} ({shown_value(p.coverage * 100, 0):.0f}%)"
+            f"{' !' if p.coverage_warning else ''}",
             _f(p.headache_days_per_28), _f(p.migraine_days_per_28), _f(p.acute_med_days_per_28),
             _f(p.mean_intensity),
-            "-" if p.headache_change_pct is None else f"{p.headache_change_pct:+.1f}%",
+            "-" if p.headache_change_pct is None else f"{shown_value(p.headache_change_pct):+.1f}%",
             _f(p.responder_30), _f(p.responder_50)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]

@@ -310,6 +310,9 @@ def _sheets_for_patient(args):
         used_ids = [pid for before, after, _v in pairs for pid in (before[0], after[0])]
         consent.require_consent(library, used_ids, args.use)
         course = _library_course(library, info["patient_pk"])
+        from photocompare.library.course_repo import load_notes
+
+        period_notes = load_notes(library, info["patient_pk"])  # a period's note reaches the sheet
         sheets = []
         with _analyzer() as analyzer:
             for before, after, view in pairs:
@@ -332,6 +335,7 @@ def _sheets_for_patient(args):
                         clinician=args.clinician,
                         before_taken_at=before[2],
                         after_taken_at=after[2],
+                        period_notes=period_notes,
                     )
                 )
     except BaseException:

@@ -173,6 +173,21 @@ def photo_json(photo, library=None) -> dict[str, Any]:
     return out
 
 
+def photo_periods(library, patient_id: int, photos) -> dict[int, str | None]:
+    """photo id -> "baseline" / "cycle N" / None, from the treatment sessions in the library and
+    the one rule for photos (core.course.period_for_date), so scripts and the app agree."""
+    from photocompare.core.course import period_for_date
+    from photocompare.library.course_repo import load_course
+
+    report = load_course(library, patient_id)
+    out: dict[int, str | None] = {}
+    for ph in photos:
+        when = ph.taken_at_aware
+        period = period_for_date(report, when) if when is not None else None
+        out[ph.id] = period.label if period is not None else None
+    return out
+
+
 # -- commands ------------------------------------------------------------------------------
 def cmd_info(args: argparse.Namespace) -> int:
     from photocompare.core.images import read_info
@@ -267,11 +282,14 @@ def cmd_photos(args: argparse.Namespace) -> int:
         patient = api.require_patient(library, args.patient)
         photos = api.list_photos(library, patient.id)
         if args.json:
+            periods = photo_periods(library, patient.id, photos)
             _print_json(
                 {
                     "library": library.location,
                     "patient": patient_json(patient, len(photos)),
-                    "photos": [photo_json(ph, library) for ph in photos],
+                    "photos": [
+                        {**photo_json(ph, library), "period": periods[ph.id]} for ph in photos
+                    ],
                 }
             )
             return 0

@@ -7,6 +7,14 @@ Periods
     * pre-treatment windows (``report.windows``): the 28 days before each treatment, which
       guidelines use to judge the cycle that ends there.
 
+Photos on a treatment day (``period_for_date``, the one rule every screen, sheet and the CLI use)
+    Clinicians photograph just before injecting, so by default a photo taken on a treatment day
+    belongs to the period *before* it (the baseline for the first treatment).
+    ``CourseSettings.treatment_day_photo_period = "after"`` changes that; and when the session's
+    time is recorded (``Treatment.session_time``) and the photo's time is known, a photo before
+    that time belongs to the period before, one at or after it to the new cycle. Diary figures
+    are unaffected: cycle N's figures still start on treatment day N.
+
 Counting rules (so a figure on a sheet can be explained)
     * Dates are calendar dates; a period's ``days`` counts calendar days, so a DST change or a
       leap day needs no special care (2024-02-29 is just one more day).
@@ -38,10 +46,12 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
+from photocompare.core import figures_format as ff
 from photocompare.core.errors import CourseError
 from photocompare.settings import CourseSettings
 
 DAYS_PER_MONTH = 28  # every "per month" figure is per 28 days (4 weeks), as in PREEMPT
+TREATMENT_DAY_PERIODS = ("before", "after")  # CourseSettings.treatment_day_photo_period values
 
 
 class MedicationClass(StrEnum):
@@ -108,6 +118,7 @@ class Treatment:
     total_units: float | None = None
     sites: Mapping[str, float] = field(default_factory=dict)
     note: str = ""
+    session_time: dt.time | None = None  # local wall-clock time of the injections, when known
 
     @property
     def units(self) -> float | None:
@@ -208,6 +219,8 @@ class CourseReport:
     flags: CourseFlags
     windows: tuple[PeriodFigures, ...] = ()  # the 28 days before each treatment
     treatments: tuple[Treatment, ...] = ()
+    # Where a photo taken on a treatment day belongs ("before" | "after"), from CourseSettings.
+    treatment_day_photo_period: str = "before"
 
     @property
     def baseline(self) -> PeriodFigures | None:
@@ -260,14 +273,14 @@ def _period_json(p: PeriodFigures, details: bool) -> dict[str, Any]:
 # --------------------------------------------------------------------------- computation
 
 
-def _round(x: float | None, nd: int = 1) -> float | None:
-    return None if x is None else round(x + 0.0, nd)
+def _round(x: float | None) -> float | None:
+    """Stored figures keep the JSON precision (core.figures_format: never across a threshold)."""
+    return ff.json_value(x)
 
 
 def _count(x: float) -> float:
-    """Whole counts stay ints in the JSON; prorated ones keep one decimal."""
-    r = round(x, 1)
-    return int(r) if float(r).is_integer() else r
+    """Whole counts stay ints in the JSON; prorated ones keep the JSON precision."""
+    return ff.json_count(x)
 
 
 def _per28(days: float, recorded: int) -> float | None:
@@ -429,6 +442,10 @@ def compute_course(diary: Iterable[DiaryDay], summaries: Iterable[MonthlySummary
                    settings: CourseSettings | None = None) -> CourseReport:
     """Periods, figures and flags for one patient (pure function of its arguments)."""
     settings = settings or CourseSettings()
+    if settings.treatment_day_photo_period not in TREATMENT_DAY_PERIODS:
+        raise CourseError(
+            f"treatment_day_photo_period must be one of {', '.join(TREATMENT_DAY_PERIODS)}, "
+            f"not {settings.treatment_day_photo_period!r}")
     diary = list(diary)
     summaries = sorted(summaries, key=lambda s: s.start)
     treats = sorted((_as_treatment(t) for t in treatments), key=lambda t: t.session_date)
@@ -438,7 +455,8 @@ def compute_course(diary: Iterable[DiaryDay], summaries: Iterable[MonthlySummary
     by_date = {d.date: d for d in diary}
     if not treats:
         return CourseReport((), CourseFlags(None, notes=(
-            "No treatment recorded yet: periods start with the first treatment.",)), (), ())
+            "No treatment recorded yet: periods start with the first treatment.",)), (), (),
+            settings.treatment_day_photo_period)
 
     recorded_dates = [d.date for d in diary if d.recorded] + [s.end for s in summaries]
     first_t = treats[0].session_date
@@ -467,16 +485,16 @@ def compute_course(diary: Iterable[DiaryDay], summaries: Iterable[MonthlySummary
                                 start, end, raw, base_ref, settings))
 
     flags = _flags(periods, by_date, summaries, treats, last_end, recorded_dates, settings)
-    return CourseReport(tuple(periods), flags, tuple(windows), tuple(treats))
+    return CourseReport(tuple(periods), flags, tuple(windows), tuple(treats),
+                        settings.treatment_day_photo_period)
 
 
 # --------------------------------------------------------------------------- flags
 
 
 def _fmt(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+    """A figure in a flag's or note's words: the one screen format (core.figures_format)."""
+    return "-" if x is None else ff.fmt_num(x)
 
 
 def _overuse_thresholds(settings: CourseSettings) -> dict[str, float]:
@@ -522,8 +540,8 @@ def _flags(periods: list[PeriodFigures], diary: Mapping[dt.date, DiaryDay],
                 f"than {settings.chronic_min_months_of_data} months, which cannot be verified here.")
     for p in periods:
         if p.coverage_warning:
-            notes.append(f"{p.label}: only {round(p.coverage * 100):.0f} % of days recorded "
-                         f"(< {round(settings.coverage_warn_below * 100):.0f} %); figures may "
+            notes.append(f"{p.label}: only {ff.fmt_share(p.coverage)} of days recorded "
+                         f"(< {ff.fmt_share(settings.coverage_warn_below)}); figures may "
                          "be unreliable.")
         if p.days_from_summaries:
             notes.append(f"{p.label}: {p.days_from_summaries} days come from monthly summaries, "
@@ -547,7 +565,7 @@ def _flags(periods: list[PeriodFigures], diary: Mapping[dt.date, DiaryDay],
         rate = _per28(total, p.days_recorded_diary)
         if not flagged and len(used) > 1 and rate is not None \
                 and rate >= settings.overuse_days_multiple_classes:
-            rate = round(rate, 1)
+            rate = _round(rate)
             overuse.append(OveruseFlag(p.label, "multiple", rate,
                                        settings.overuse_days_multiple_classes,
                                        f"{p.label}: several acute-medication classes on "
@@ -602,7 +620,7 @@ def _episodic_run(diary: Mapping[dt.date, DiaryDay], summaries: Sequence[Monthly
         ok = (raw.recorded / raw.days >= settings.coverage_warn_below and rate is not None
               and rate < settings.episodic_below_days)
         if ok:
-            run.append((start, end, round(rate, 1)))
+            run.append((start, end, _round(rate)))
             if len(run) > len(best):
                 best = list(run)
         else:
@@ -622,23 +640,51 @@ def _episodic_run(diary: Mapping[dt.date, DiaryDay], summaries: Sequence[Monthly
 # --------------------------------------------------------------------------- lookups, words
 
 
-def period_for_date(report: CourseReport, when: dt.date | dt.datetime) -> PeriodFigures | None:
-    """The baseline or cycle a photo taken on ``when`` belongs to (by its calendar date).
+def period_for_date(report: CourseReport, when: dt.date | dt.datetime,
+                    treatment_day: str | None = None) -> PeriodFigures | None:
+    """The baseline or cycle a photo taken on ``when`` belongs to — the one rule for photos.
 
-    A photo from a treatment day belongs to the cycle that starts that day; a date after the
+    By calendar date (the photo's own local date; a DST change moves nothing). On a treatment
+    day the photo belongs to the period before the treatment (it was taken before injecting),
+    unless ``treatment_day`` (default: the report's ``treatment_day_photo_period`` setting) is
+    "after"; when the session's time is recorded and ``when`` is a datetime, the time decides:
+    before the session → the period before, at or after it → the new cycle. A date after the
     latest cycle's end still belongs to the latest cycle (it runs until the next treatment).
-    Dates before the baseline give None.
+    Dates before the baseline give None, as does a report without treatments.
     """
     day = when.date() if isinstance(when, dt.datetime) else when
     if not report.periods:
         return None
-    for p in report.periods:
+    rule = treatment_day or report.treatment_day_photo_period
+    if rule not in TREATMENT_DAY_PERIODS:
+        raise CourseError(f"treatment_day must be one of {', '.join(TREATMENT_DAY_PERIODS)}")
+    main = [p for p in report.periods if p.kind in ("baseline", "cycle")]
+    for i, p in enumerate(main):
+        if p.kind != "cycle" or p.start != day:
+            continue
+        treatment = next((t for t in report.treatments if t.session_date == day), None)
+        if (treatment is not None and treatment.session_time is not None
+                and isinstance(when, dt.datetime)):
+            before = when.time().replace(tzinfo=None) < treatment.session_time
+        else:
+            before = rule == "before"
+        return main[i - 1] if before and i > 0 else p
+    for p in main:
         if p.contains(day):
             return p
-    last = report.periods[-1]
-    if last.kind == "cycle" and day > last.end:
+    last = main[-1] if main else None
+    if last is not None and last.kind == "cycle" and day > last.end:
         return last
     return None
+
+
+def pair_periods(report: CourseReport, before_when: dt.date | dt.datetime | None,
+                 after_when: dt.date | dt.datetime | None
+                 ) -> tuple[PeriodFigures | None, PeriodFigures | None]:
+    """The periods of a before photo and an after photo (``period_for_date`` for each; None
+    for an unknown date), so a pair's figures, its sheet and its review sentence agree."""
+    return (None if before_when is None else period_for_date(report, before_when),
+            None if after_when is None else period_for_date(report, after_when))
 
 
 def summary_sentence(report: CourseReport, period: PeriodFigures | str) -> str:
@@ -653,7 +699,7 @@ def summary_sentence(report: CourseReport, period: PeriodFigures | str) -> str:
         return f"No diary days recorded in {period.label}."
     coverage = ""
     if period.coverage_warning:
-        coverage = f" (only {round(period.coverage * 100):.0f} % of days recorded)"
+        coverage = f" (only {ff.fmt_share(period.coverage)} of days recorded)"
     now = _fmt(period.headache_days_per_28)
     if period.kind == "baseline":
         return f"Before treatment: {now} headache days per 28 days{coverage}."
@@ -663,10 +709,10 @@ def summary_sentence(report: CourseReport, period: PeriodFigures | str) -> str:
     change = period.headache_change_pct
     if change is None:
         tail = ""
-    elif round(change) == 0:
+    elif abs(change) < 0.5:
         tail = " — about the same"
     elif change < 0:
-        tail = f" — {abs(change):.0f} % fewer"
+        tail = f" — {ff.fmt_pct_size(change)} fewer"
     else:
-        tail = f" — {change:.0f} % more"
+        tail = f" — {ff.fmt_pct_size(change)} more"
     return f"Headache days went from {was} to {now} per 28 days{tail}{coverage}."

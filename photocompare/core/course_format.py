@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from photocompare.core import figures_format
 from photocompare.core.course import CourseReport, period_for_date
 
 
@@ -87,10 +88,11 @@ def period_for(report: Any | None, day: dt.date | dt.datetime | str | None) -> A
 
     The rule itself is `photocompare.core.course.period_for_date`, the only place that decides
     it, so the compare view, the review mode, pair suggestions and the sheet always agree."""
-    day = as_date(day)
     if report is None or day is None or not isinstance(report, CourseReport):
         return None
-    return period_for_date(report, day)
+    # A datetime is passed through: where the session time is recorded, the time decides.
+    when = day if isinstance(day, dt.date) else as_date(day)
+    return None if when is None else period_for_date(report, when)
 
 
 #: The earlier name, kept for the widgets that call it.
@@ -116,29 +118,13 @@ def treatment_dates(report: Any) -> list[dt.date]:
 
 
 def fmt_num(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    text = f"{v:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """A figure as text — the one formatter (core.figures_format), so no two views disagree."""
+    return figures_format.fmt_num(value, digits)
 
 
 def fmt_pct(value: Any) -> str:
-    """A change in % with its sign ("−60 %", "+5 %"); None → "–"."""
-    if value is None:
-        return "–"
-    v = float(value)
-    if abs(v) < 0.05:
-        return "0 %"
-    sign = "−" if v < 0 else "+"
-    return f"{sign}{fmt_num(abs(v), 0 if abs(v) >= 10 else 1)} %"
+    """A change in % with its sign ("−49.7 %", "+5 %"); None → "–" (core.figures_format)."""
+    return figures_format.fmt_pct(value)
 
 
 def fmt_date(value: Any) -> str:
@@ -156,7 +142,7 @@ def coverage_warning(period: Any, warn_below: float = 0.80) -> str | None:
         warn = float(cov) < warn_below
     if not warn:
         return None
-    return f"only {fmt_num(float(cov) * 100, 0)} % of days recorded"
+    return f"only {figures_format.fmt_share(cov)} of days recorded"
 
 
 def flags_lines(flags: Any) -> list[str]:

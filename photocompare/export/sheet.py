@@ -914,7 +914,7 @@ def _draw_chart(d: _Draw, bars: tuple[ChartBar, ...], x, y, w, h) -> None:
         if bar.headache_per_28 is not None:
             bh = plot_h * bar.headache_per_28 / top
             d.fill(cx - bar_w / 2, axis_y - bh, bar_w, bh, HIGHLIGHT if bar.highlighted else BAR)
-            value = f"{bar.headache_per_28:.0f}"
+            value = bar.value_text or f"{bar.headache_per_28:.0f}"
             tw = d.m.text_width(value, SMALL_PT - 1) + 1.0
             d.fill(cx - tw / 2, axis_y - bh - 3.2, tw, 2.9, "#ffffff")  # readable over the line
             d.text(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from photocompare import __version__
+from photocompare.core.figures_format import fmt_pct, fmt_per28, fmt_share
 from photocompare.export.deidentify import patient_label
 from photocompare.export.pair_images import (
     NOT_ALIGNED_NOTE,
@@ -71,6 +73,7 @@ class ChartBar:
     label: str
     headache_per_28: float | None
     highlighted: bool
+    value_text: str = ""  # the bar's printed figure, formatted like the table's ("9.9")
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,7 @@ def build_sheet_data(
     generated_at: datetime | None = None,
     limits: ImageLimits | None = None,
     crop_to_face: bool = True,
+    period_notes: Mapping[str, str] | None = None,
 ) -> SheetData:
     """Everything one sheet prints, from plain core results.
 
@@ -150,6 +154,9 @@ def build_sheet_data(
     PhotoMeasures). `course_report`: core.course.CourseReport or None (no diary). `images`: the
     pair already decoded (the UI has them); otherwise decoded here, reduced to print size, from
     `before_path`/`after_path` (default: the paths recorded in the PhotoMeasures).
+    `period_notes`: the clinician's notes by period ("cycle 2" or the library's scope
+    "period:cycle 2", as `library.course_repo.load_notes` gives them); the notes of the periods
+    the sheet shows are printed with the migraine figures.
     """
     before_m = getattr(pair_result, "before", None)
     after_m = getattr(pair_result, "after", None)
@@ -203,6 +210,9 @@ def build_sheet_data(
     migraine_lines, migraine_note, chart, cycle_label = _migraine_section(
         course_report, _as_date(before_when), _as_date(after_when)
     )
+    shown_notes = _period_note_text(period_notes, [line.label for line in migraine_lines])
+    if shown_notes:
+        migraine_note = f"{migraine_note}. {shown_notes}" if migraine_note else shown_notes
     measures, measures_note = _measure_lines(before_m, after_m)
     return SheetData(
         clinic_name=clinic_name,
@@ -458,12 +468,32 @@ def _figure_texts(period, base_values: dict[str, float | None], is_base: bool) -
     return texts
 
 
+def _period_note_text(period_notes: Mapping[str, str] | None, labels: list[str]) -> str:
+    """'Cycle 2: ptosis left, resolved.' for each shown period that has a note."""
+    if not period_notes:
+        return ""
+    by_label = {}
+    for key, text in period_notes.items():
+        key = str(key)
+        if key.startswith("pair:") or not str(text or "").strip():
+            continue
+        key = key.removeprefix("period:").strip().lower()
+        by_label[key] = str(text).strip()
+    out = []
+    for label in labels:
+        text = by_label.get(label.lower())
+        if text:
+            out.append(f"{label}: {text}" + ("" if text.endswith((".", "!", "?")) else "."))
+    return " ".join(out)
+
+
 def _figure(value: float | None, change: float | None) -> str:
+    """"8 (−60 %)": the one formatter (core.figures_format), as on screen and on the chart."""
     if value is None:
         return "—"
-    text = f"{value:.1f}"
+    text = fmt_per28(value)
     if change is not None:
-        text += f" ({change:+.0f} %)".replace("-", "−")
+        text += f" ({fmt_pct(change)})"
     return text
 
 
@@ -502,7 +532,9 @@ def _migraine_section(course_report, before_day: date | None, after_day: date | 
             continue
         for i, (p, r) in enumerate(chosen):
             if p is period:
-                chosen[i] = (p, f"{r} · {role}" if role not in r else r)
+                # the baseline row already says "Baseline": no "Baseline · baseline · before photo"
+                merged = role if r == "baseline" else f"{r} · {role}"
+                chosen[i] = (p, merged if role not in r else r)
                 break
         else:
             chosen.append((period, role))
@@ -544,7 +576,7 @@ def _migraine_section(course_report, before_day: date | None, after_day: date | 
                 label=str(getattr(period, "label", "")).capitalize(),
                 role=role,
                 dates=f"{start.isoformat() if start else '?'} – {end.isoformat() if end else '?'}",
-                coverage=f"{coverage * 100:.0f} %" if coverage is not None else "—",
+                coverage=fmt_share(coverage) if coverage is not None else "—",
                 coverage_low=coverage is not None and coverage < 0.8,
                 headache=h_text,
                 migraine=m_text,
@@ -558,6 +590,7 @@ def _migraine_section(course_report, before_day: date | None, after_day: date | 
             label=_short_label(str(getattr(p, "label", ""))),
             headache_per_28=_num(p, "headache_days_per_28") if recorded(p) else None,
             highlighted=id(p) in highlighted,
+            value_text=fmt_per28(_num(p, "headache_days_per_28")) if recorded(p) else "",
         )
         for p in main_periods[-8:]
     )

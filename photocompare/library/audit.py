@@ -40,6 +40,10 @@ IMAGE_EXPORTED = "image_exported"
 PHOTO_DELETED = "photo_deleted"
 PHOTO_RESTORED = "photo_restored"
 PHOTO_PURGED = "photo_purged"
+PHOTO_MOVED = "photo_moved"  # filed under another patient (library/photo_edits.py)
+PHOTO_REDATED = "photo_redated"  # capture date corrected (library/photo_edits.py)
+REVIEW_MODE_LEFT = "review_mode_left"  # the clinician unlocked review mode again
+REVIEW_PIN_REFUSED = "review_pin_refused"  # a wrong PIN when leaving review mode
 DIARY_EDITED = "diary_edited"
 CONSENT_RECORDED = "consent_recorded"
 CONSENT_REVOKED = "consent_revoked"
@@ -59,6 +63,10 @@ ACTIONS: frozenset[str] = frozenset(
         PHOTO_DELETED,
         PHOTO_RESTORED,
         PHOTO_PURGED,
+        PHOTO_MOVED,
+        PHOTO_REDATED,
+        REVIEW_MODE_LEFT,
+        REVIEW_PIN_REFUSED,
         DIARY_EDITED,
         CONSENT_RECORDED,
         CONSENT_REVOKED,

@@ -128,6 +128,7 @@ def save_session(
         total_units=values.get("total_units"),
         sites=dict(values.get("sites", {})),
         note=values.get("note", ""),
+        session_time=values.get("session_time"),
     )
     with mapped_errors("saving the treatment session"):
         return course_repo.save_treatment(

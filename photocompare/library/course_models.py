@@ -12,7 +12,7 @@ when (UTC), the table and record, and the old and new values as JSON.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
@@ -83,6 +83,8 @@ class TreatmentRecord(_Editable, Base):
     injector: Mapped[str] = mapped_column(sa.String(200), default="")
     total_units: Mapped[float | None] = mapped_column(sa.Float, nullable=True)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # m0006: local time of the injections, when recorded (places same-day photos)
+    session_time: Mapped[time | None] = mapped_column(sa.Time, nullable=True)
 
     sites: Mapped[list[TreatmentSiteRecord]] = relationship(
         back_populates="treatment", cascade="all, delete-orphan", passive_deletes=True,

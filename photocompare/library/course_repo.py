@@ -441,7 +441,8 @@ def save_treatment(library, patient: PatientRef, treatment: Treatment, *,
               "lot": treatment.lot or "", "expiry": treatment.expiry,
               "injector": treatment.injector or "",
               "total_units": None if treatment.total_units is None else float(treatment.total_units),
-              "note": treatment.note or ""}
+              "note": treatment.note or "",
+              "session_time": treatment.session_time}
     sites = {str(k): float(v) for k, v in treatment.sites.items()}
     with library.session(write=True) as session:
         pid = resolve_patient_id(session, patient)
@@ -483,7 +484,8 @@ def delete_treatment(library, treatment_id: int, *, user: str | None = None,
 
 def _to_treatment(r: TreatmentRecord) -> Treatment:
     return Treatment(r.session_date, r.product, r.lot, r.expiry, r.injector, r.total_units,
-                     {s.site_id: s.units for s in r.sites}, r.note or "")
+                     {s.site_id: s.units for s in r.sites}, r.note or "",
+                     session_time=r.session_time)
 
 
 def load_treatment_records(library, patient: PatientRef) -> list[Stored[Treatment]]:

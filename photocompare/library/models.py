@@ -26,7 +26,7 @@ from photocompare.core.labels import (  # noqa: F401  (the vocabulary, re-export
 )
 
 #: Photo.date_source values: where taken_at came from.
-DATE_SOURCES = ("exif", "file")
+DATE_SOURCES = ("exif", "file", "manual")  # "manual": corrected by a user (photo_edits.py)
 
 
 class Base(DeclarativeBase):

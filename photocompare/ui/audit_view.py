@@ -1,5 +1,7 @@
 """The audit log in the app: a read-only table (who, where, when, what, which patient) with
-filters and CSV export. Entries come from `photocompare.library.audit` and are loaded off the
+filters and CSV export. Each entry reads as a sentence ("dr-a moved photo 12 (IMG_1.jpg) from
+patient P-1 to patient P-2.", `library.audit_words`); the stored JSON details stay in the CSV
+export and in the sentence's tooltip. Entries come from `photocompare.library.audit` and are loaded off the
 GUI thread; nothing here can change the log (the database refuses it anyway).
 
     dialog = AuditDialog(library, parent=main_window)   # optionally patient_id=...
@@ -28,9 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.library import audit
+from photocompare.library.audit_words import sentence
 from photocompare.ui.workers import run_task
 
-COLUMNS = ("Time (UTC)", "User", "Workstation", "Action", "Patient ID", "Photo", "Details")
+COLUMNS = ("Time (UTC)", "User", "Workstation", "Action", "Patient ID", "Photo", "What happened")
+SENTENCE_COLUMN = COLUMNS.index("What happened")
 ALL_ACTIONS = "All actions"
 
 
@@ -140,13 +144,16 @@ class AuditDialog(QDialog):
                 r.action,
                 r.patient_external_id or "",
                 "" if r.photo_id is None else str(r.photo_id),
-                r.details,
+                sentence(r),
             )
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if col == SENTENCE_COLUMN and r.details:
+                    item.setToolTip(f"{value}\n\nAs recorded: {r.details}")
                 self.table.setItem(row, col, item)
         self.table.setSortingEnabled(True)
+        self.table.resizeRowsToContents()  # a sentence wraps onto more lines, never cut off
         self.status.setText(f"{len(records)} entries")
         self.export_button.setEnabled(bool(records))
 

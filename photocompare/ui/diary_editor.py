@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
 from photocompare.core.errors import PhotoCompareError
 from photocompare.library import course_api as course_io
+from photocompare.ui.date_field import DATE_FORMAT_HINT, IsoDateEdit
 
 HEADACHE_FREE = QColor("#d5f0d8")
 HEADACHE = QColor("#f7c99b")
@@ -264,11 +264,10 @@ class DiaryEditor(QWidget):
         self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         today = dt.date.today()
-        self.sum_start = QDateEdit(_q(today.replace(day=1)))
-        self.sum_end = QDateEdit(_q(today))
+        self.sum_start = IsoDateEdit(_q(today.replace(day=1)))
+        self.sum_end = IsoDateEdit(_q(today))
         for w in (self.sum_start, self.sum_end):
             w.setCalendarPopup(True)
-            w.setDisplayFormat("yyyy-MM-dd")
         self.sum_headache = QSpinBox()
         self.sum_migraine = QSpinBox()
         self.sum_med = QSpinBox()
@@ -279,8 +278,8 @@ class DiaryEditor(QWidget):
         remove = QPushButton("&Remove selected")
         remove.clicked.connect(self.remove_selected_summary)
         sform = QFormLayout()
-        sform.addRow("From", self.sum_start)
-        sform.addRow("To", self.sum_end)
+        sform.addRow(f"From ({DATE_FORMAT_HINT})", self.sum_start)
+        sform.addRow(f"To ({DATE_FORMAT_HINT})", self.sum_end)
         sform.addRow("Headache days", self.sum_headache)
         sform.addRow("Migraine days", self.sum_migraine)
         sform.addRow("Acute-medication days", self.sum_med)
@@ -449,6 +448,11 @@ class DiaryEditor(QWidget):
                 self.summary_table.setItem(row, col, QTableWidgetItem(text))
 
     def add_summary(self) -> None:
+        for field, name in ((self.sum_start, "From"), (self.sum_end, "To")):
+            if not field.is_valid():
+                QMessageBox.warning(self, "Counts not saved", f"{name}: {field.error_text()}")
+                field.setFocus()
+                return
         summary = MonthlySummary(
             start=_py(self.sum_start.date()),
             end=_py(self.sum_end.date()),

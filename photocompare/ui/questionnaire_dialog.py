@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -38,6 +37,7 @@ from photocompare.core.questionnaires import (
     midas,
 )
 from photocompare.library import course_api as course_io
+from photocompare.ui.date_field import DATE_FORMAT_HINT, IsoDateEdit
 
 KINDS = (("midas", "MIDAS — Migraine Disability Assessment"), ("hit6", "HIT-6 — Headache Impact Test"))
 
@@ -96,16 +96,15 @@ class QuestionnaireDialog(QDialog):
         for key, label in KINDS:
             self.kind_combo.addItem(label, key)
         self.kind_combo.setAccessibleName("Questionnaire")
-        self.date_edit = QDateEdit(_qdate(today))
+        self.date_edit = IsoDateEdit(_qdate(today))
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setMaximumDate(_qdate(today))
         self.date_edit.setToolTip("The day the patient answered (not in the future)")
         self.note_edit = QLineEdit()
         self.note_edit.setPlaceholderText("optional")
         head = QFormLayout()
         head.addRow("&Questionnaire", self.kind_combo)
-        head.addRow("&Date taken", self.date_edit)
+        head.addRow(f"&Date taken ({DATE_FORMAT_HINT})", self.date_edit)
 
         # --- MIDAS: days in the last 3 months per question
         self.midas_spins: list[QSpinBox] = []
@@ -240,6 +239,11 @@ class QuestionnaireDialog(QDialog):
     # saving -----------------------------------------------------------------------------
     def save(self) -> None:
         if self._result is None:
+            return
+        if not self.date_edit.is_valid():
+            QMessageBox.warning(self, "Questionnaire not saved",
+                                f"Date taken: {self.date_edit.error_text()}")
+            self.date_edit.setFocus()
             return
         try:
             stored_id = course_io.save_questionnaire(

@@ -15,7 +15,6 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from photocompare.core import preempt
 from photocompare.core.errors import PhotoCompareError
 from photocompare.library import course_api as course_io
+from photocompare.ui.date_field import DATE_FORMAT_HINT, IsoDateEdit
 from photocompare.ui.head_diagram import DiagramSite, HeadDiagram
 
 PRODUCTS = ("onabotulinumtoxinA (Botox)",)
@@ -74,30 +74,45 @@ class SessionEditor(QDialog):
         self._units: dict[str, float] = {}
         self._updating = False
 
-        # --- session fields
-        self.date_edit = QDateEdit(_qdate(course_io.as_date(course_io.get(session, "date"))))
+        # --- session fields; a new session starts from the last one's vial and injector (the
+        # same lot is usually used for months, and retyping it is where typos come from)
+        carried = self.previous_session() if session is None else None
+        source = session if session is not None else carried
+        self.date_edit = IsoDateEdit(_qdate(course_io.as_date(course_io.get(session, "date"))))
         self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.product_edit = QComboBox()
         self.product_edit.setEditable(True)
         self.product_edit.addItems(PRODUCTS)
-        if course_io.get(session, "product"):
-            self.product_edit.setCurrentText(str(course_io.get(session, "product")))
-        self.lot_edit = QLineEdit(course_io.session_lot(session) if session is not None else "")
+        if course_io.get(source, "product"):
+            self.product_edit.setCurrentText(str(course_io.get(source, "product")))
+        self.lot_edit = QLineEdit(course_io.session_lot(source) if source is not None else "")
         self.lot_edit.setPlaceholderText("e.g. C5432C3")
-        expiry = course_io.as_date(course_io.get(session, "expiry"))
-        self.expiry_edit = QDateEdit(_qdate(expiry or dt.date.today() + dt.timedelta(days=365)))
+        expiry = course_io.as_date(course_io.get(source, "expiry"))
+        self.expiry_edit = IsoDateEdit(_qdate(expiry or dt.date.today() + dt.timedelta(days=365)))
         self.expiry_edit.setCalendarPopup(True)
-        self.expiry_edit.setDisplayFormat("yyyy-MM-dd")
-        self.injector_edit = QLineEdit(str(course_io.get(session, "injector") or ""))
+        self.injector_edit = QLineEdit(str(course_io.get(source, "injector") or ""))
+        recorded_time = course_io.get(session, "session_time")
+        self.time_edit = QLineEdit(recorded_time.strftime("%H:%M") if recorded_time else "")
+        self.time_edit.setPlaceholderText("optional, e.g. 10:30")
+        self.time_edit.setToolTip(
+            "When the injections were given (24-hour HH:MM). With a time, photos taken that day "
+            "before it count for the period before, later ones for the new cycle.")
         self.note_edit = QLineEdit(str(course_io.get(session, "note") or ""))
         form = QFormLayout()
-        form.addRow("&Date", self.date_edit)
+        form.addRow(f"&Date ({DATE_FORMAT_HINT})", self.date_edit)
+        form.addRow("&Time (HH:MM)", self.time_edit)
         form.addRow("&Product", self.product_edit)
         form.addRow("&Lot number", self.lot_edit)
-        form.addRow("E&xpiry", self.expiry_edit)
+        form.addRow(f"E&xpiry ({DATE_FORMAT_HINT})", self.expiry_edit)
         form.addRow("&Injector", self.injector_edit)
         form.addRow("N&ote", self.note_edit)
+        self.carried_label = QLabel()
+        self.carried_label.setWordWrap(True)
+        if carried is not None:
+            self.carried_label.setText(
+                "Product, lot, expiry and injector are those of the session of "
+                f"{course_io.session_date(carried).isoformat()}: check them against the vial.")
+            form.addRow("", self.carried_label)
         self.expiry_warning = QLabel()
         self.expiry_warning.setStyleSheet("color: #b03a2e;")
         form.addRow("", self.expiry_warning)
@@ -297,6 +312,14 @@ class SessionEditor(QDialog):
         for dev in devs:
             self.deviation_list.addItem(dev.message)
 
+    def previous_session(self) -> Any | None:
+        """The patient's latest recorded session (the one a new session carries over from)."""
+        try:
+            sessions = course_io.list_sessions(self._library, self._patient_id)
+        except PhotoCompareError:
+            return None
+        return max(sessions, key=course_io.session_date) if sessions else None
+
     def _update_expiry_warning(self) -> None:
         if self.expiry_edit.date() < self.date_edit.date():
             self.expiry_warning.setText("Expiry is before the session date.")
@@ -314,9 +337,32 @@ class SessionEditor(QDialog):
             "total_units": self.total_units(),
             "sites": self.units(),
             "note": self.note_edit.text().strip(),
+            "session_time": self.session_time(),
         }
 
+    def session_time(self) -> dt.time | None:
+        """The typed session time; None when empty. ValueError (a sentence) when not a time."""
+        text = self.time_edit.text().strip()
+        if not text:
+            return None
+        try:
+            value = dt.time.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"“{text}” is not a time: type it as HH:MM (24-hour)") from None
+        return value.replace(second=0, microsecond=0)
+
     def save(self) -> None:
+        for field, name in ((self.date_edit, "Date"), (self.expiry_edit, "Expiry")):
+            if not field.is_valid():
+                QMessageBox.warning(self, "Session not saved", f"{name}: {field.error_text()}")
+                field.setFocus()
+                return
+        try:
+            self.session_time()
+        except ValueError as exc:
+            QMessageBox.warning(self, "Session not saved", f"Time: {exc}")
+            self.time_edit.setFocus()
+            return
         values = self.session_values()
         try:
             self._session_id = course_io.save_session(

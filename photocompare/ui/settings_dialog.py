@@ -1,10 +1,13 @@
-"""Settings dialog: library location, check thresholds, sheet defaults, review-mode PIN."""
+"""Settings dialog: library location, check thresholds, sheet defaults (with the clinic logo),
+where treatment-day photos belong, review-mode PIN."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.settings import CheckThresholds
+from photocompare.settings import CheckThresholds, CourseSettings, ImageLimits
 from photocompare.ui.settings_store import PAPER_SIZES, SettingsStore, SheetDefaults
 
 # Labels a clinician reads; keys are CheckThresholds field names.
@@ -58,6 +61,28 @@ THRESHOLD_LABELS = {
     "brow_raise_warn_iod": ("Brow raise: warn above", " × IOD"),
 }
 UNIT_SUFFIXES = (("_deg", "°"), ("_ev", " EV"), ("_iod", " × IOD"))
+LOGO_FILTER = "Images (*.png *.jpg *.jpeg *.svg)"
+LOGO_PREVIEW_PX = (200, 60)
+TREATMENT_DAY_CHOICES = (
+    ("before", "the period before the treatment (photographed before injecting)"),
+    ("after", "the new cycle that starts that day"),
+)
+
+
+def logo_problem(path: str) -> str | None:
+    """Why `path` cannot be the clinic logo (one sentence naming the file), or None."""
+    if not path:
+        return None
+    p = Path(path)
+    if not p.is_file():
+        return f"{p.name}: the clinic logo file was not found ({path})"
+    if p.stat().st_size > ImageLimits().max_file_bytes:
+        return f"{p.name}: the clinic logo file is too large"
+    reader = QImageReader(str(p))
+    size = reader.size()
+    if not reader.canRead() or not size.isValid() or size.width() < 1 or size.height() < 1:
+        return f"{p.name}: the clinic logo is not a readable image (PNG, JPEG or SVG)"
+    return None
 
 
 def threshold_label(name: str) -> tuple[str, str]:
@@ -154,7 +179,41 @@ class SettingsDialog(QDialog):
         sheet_form.addRow("Clinic name:", self.clinic_edit)
         sheet_form.addRow("Clinician:", self.clinician_edit)
         sheet_form.addRow("Paper:", self.paper_combo)
+        self.logo_edit = QLineEdit(defaults.logo_path)
+        self.logo_edit.setPlaceholderText("no logo")
+        self.logo_edit.setToolTip("A PNG, JPEG or SVG printed at the top of every comparison sheet")
+        logo_browse = QPushButton("Browse…")
+        logo_browse.clicked.connect(self._browse_logo)
+        logo_clear = QPushButton("No logo")
+        logo_clear.clicked.connect(lambda: self.logo_edit.setText(""))
+        logo_row = QHBoxLayout()
+        logo_row.addWidget(self.logo_edit, 1)
+        logo_row.addWidget(logo_browse)
+        logo_row.addWidget(logo_clear)
+        sheet_form.addRow("Clinic logo:", logo_row)
+        self.logo_preview = QLabel()
+        self.logo_preview.setMinimumHeight(LOGO_PREVIEW_PX[1])
+        sheet_form.addRow("", self.logo_preview)
+        self.logo_edit.textChanged.connect(self._update_logo_preview)
+        self._update_logo_preview()
         tabs.addTab(sheet, "Sheets")
+
+        # migraine course
+        course = QWidget()
+        course_form = QFormLayout(course)
+        self.treatment_day_combo = QComboBox()
+        for key, text in TREATMENT_DAY_CHOICES:
+            self.treatment_day_combo.addItem(text, key)
+        current_course = store.course_settings()
+        index = self.treatment_day_combo.findData(current_course.treatment_day_photo_period)
+        self.treatment_day_combo.setCurrentIndex(max(index, 0))
+        course_form.addRow("Photos taken on a treatment day belong to:", self.treatment_day_combo)
+        course_note = QLabel(
+            "Where a session's time is recorded, a photo taken before it belongs to the period "
+            "before and one taken after it to the new cycle, whatever is chosen here.")
+        course_note.setWordWrap(True)
+        course_form.addRow(course_note)
+        tabs.addTab(course, "Migraine course")
 
         # review mode
         review = QWidget()
@@ -197,6 +256,30 @@ class SettingsDialog(QDialog):
         if path:
             self.store_edit.setText(path)
 
+    def _browse_logo(self) -> None:
+        start = self.logo_edit.text() or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Clinic logo", start, LOGO_FILTER)
+        if path:
+            self.logo_edit.setText(path)
+
+    def _update_logo_preview(self) -> None:
+        path = self.logo_edit.text().strip()
+        problem = logo_problem(path)
+        if not path:
+            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setText("No logo on the sheets.")
+        elif problem:
+            self.logo_preview.setPixmap(QPixmap())
+            self.logo_preview.setText(problem)
+        else:
+            pixmap = QPixmap(path).scaled(*LOGO_PREVIEW_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                                          Qt.TransformationMode.SmoothTransformation)
+            self.logo_preview.setPixmap(pixmap)
+
+    def course_settings(self) -> CourseSettings:
+        return replace(CourseSettings(),
+                       treatment_day_photo_period=self.treatment_day_combo.currentData())
+
     def _reset_thresholds(self) -> None:
         default = CheckThresholds()
         for name, spin in self.threshold_spins.items():
@@ -221,6 +304,9 @@ class SettingsDialog(QDialog):
             return "The exposure warning limit must not be above its failure limit."
         if not (t.scale_fail_low <= t.scale_warn_low <= 1.0 <= t.scale_warn_high <= t.scale_fail_high):
             return "Face size limits must satisfy: fail low ≤ warn low ≤ 1 ≤ warn high ≤ fail high."
+        problem = logo_problem(self.logo_edit.text().strip())
+        if problem:
+            return problem
         location = self.library_edit.text().strip()
         if "://" in location and not self.store_edit.text().strip():
             return "A server library (URL) needs an originals store folder: a shared folder for the photos."
@@ -254,8 +340,10 @@ class SettingsDialog(QDialog):
                 clinic_name=self.clinic_edit.text().strip(),
                 clinician_name=self.clinician_edit.text().strip(),
                 paper=self.paper_combo.currentText(),
+                logo_path=self.logo_edit.text().strip(),
             )
         )
+        store.set_course_settings(self.course_settings())
         if self.pin_edit.text():
             store.set_review_pin(self.pin_edit.text())
         store.sync()

@@ -18,7 +18,14 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from photocompare import APP_NAME
-from photocompare.settings import CheckThresholds, Prescriber, Settings, default_library_dir
+from photocompare.core.course import TREATMENT_DAY_PERIODS
+from photocompare.settings import (
+    CheckThresholds,
+    CourseSettings,
+    Prescriber,
+    Settings,
+    default_library_dir,
+)
 
 _PIN_ITERATIONS = 200_000
 PAPER_SIZES = ("A4", "Letter")
@@ -31,6 +38,7 @@ class SheetDefaults:
     clinic_name: str = ""
     clinician_name: str = ""
     paper: str = "A4"
+    logo_path: str = ""  # the clinic logo printed in the sheet header ("" = none)
 
 
 class SettingsStore:
@@ -102,12 +110,31 @@ class SettingsStore:
             clinic_name=self._q.value("sheet/clinic_name", "", str) or "",
             clinician_name=self._q.value("sheet/clinician_name", "", str) or "",
             paper=paper if paper in PAPER_SIZES else "A4",
+            logo_path=self._q.value("sheet/clinic_logo", "", str) or "",
         )
 
     def set_sheet_defaults(self, sheet: SheetDefaults) -> None:
         self._q.setValue("sheet/clinic_name", sheet.clinic_name)
         self._q.setValue("sheet/clinician_name", sheet.clinician_name)
         self._q.setValue("sheet/paper", sheet.paper)
+        if sheet.logo_path:
+            self._q.setValue("sheet/clinic_logo", sheet.logo_path)
+        else:
+            self._q.remove("sheet/clinic_logo")
+
+    # --- migraine course ---------------------------------------------------------------
+    def course_settings(self) -> CourseSettings:
+        """CourseSettings with the user's choices (where treatment-day photos belong)."""
+        period = self._q.value("course/treatment_day_photo_period", "", str) or ""
+        if period not in TREATMENT_DAY_PERIODS:
+            return CourseSettings()
+        return replace(CourseSettings(), treatment_day_photo_period=period)
+
+    def set_course_settings(self, course: CourseSettings) -> None:
+        if course.treatment_day_photo_period == CourseSettings().treatment_day_photo_period:
+            self._q.remove("course/treatment_day_photo_period")
+        else:
+            self._q.setValue("course/treatment_day_photo_period", course.treatment_day_photo_period)
 
     # --- prescriber (payer reports) ------------------------------------------------------
     def prescriber(self) -> Prescriber:
@@ -127,6 +154,7 @@ class SettingsStore:
         sheet = self.sheet_defaults()
         return Settings(
             checks=self.thresholds(),
+            course=self.course_settings(),
             clinic_name=sheet.clinic_name,
             clinician_name=sheet.clinician_name,
             prescriber=self.prescriber(),

@@ -50,7 +50,7 @@ def test_27_and_35_day_cycles_hand_computed():
     # cycle 1 2024-01-29..03-03 (35 days, Feb 2024 has 29 days): 15 headache days
     #   15 * 28 / 35 = 12.0 per 28; change (12 - 20) / 20 = -40 % -> responder_30 yes, _50 no
     # cycle 2 2024-03-04..03-30 (27 days, to the last diary day): 7 headache days
-    #   7 * 28 / 27 = 7.259 -> 7.3 per 28; change (7.259 - 20) / 20 = -63.7 %
+    #   7 * 28 / 27 = 7.259 -> 7.26 per 28 (JSON keeps two decimals); change -63.70 %
     base = diary(D(2024, 1, 1), "M" * 10 + "H" * 10 + "-" * 8)
     c1 = diary(D(2024, 1, 29), "H" * 15 + "-" * 20)
     c2 = diary(D(2024, 3, 4), "H" * 7 + "-" * 20)
@@ -66,7 +66,7 @@ def test_27_and_35_day_cycles_hand_computed():
     assert p1.headache_change_pct == -40.0
     assert (p1.responder_30, p1.responder_50) == (True, False)
     assert (p2.start, p2.end, p2.days) == (D(2024, 3, 4), D(2024, 3, 30), 27)
-    assert p2.headache_days_per_28 == 7.3 and p2.headache_change_pct == -63.7
+    assert p2.headache_days_per_28 == 7.26 and p2.headache_change_pct == -63.7
     assert (p2.responder_30, p2.responder_50) == (True, True)
     assert p1.mean_intensity == 6.0 and p1.coverage == 1.0 and not p1.coverage_warning
 
@@ -76,14 +76,14 @@ def test_gaps_are_not_recorded_days_not_headache_free():
     #   per 28 = 10 * 28 / 14 = 20 (not 10: the missing days are unknown); coverage 14/28 = 0.5
     base = diary(D(2024, 1, 1), "HHHHHHHHHH----" + "." * 14)
     # cycle 1 (28 days to today): 21 recorded: 7 headache + 14 free, 7 gaps
-    #   7 * 28 / 21 = 9.333 -> 9.3 per 28; change (9.333 - 20) / 20 = -53.3 %
+    #   7 * 28 / 21 = 9.333 -> 9.33 per 28; change (9.333 - 20) / 20 = -53.33 %
     c1 = diary(D(2024, 1, 29), "HHHHHHH" + "-" * 14 + "." * 7)
     report = compute_course(base + c1, [], [D(2024, 1, 29)], today=D(2024, 2, 25))
     b, p1 = report.periods
     assert (b.days_recorded, b.coverage, b.coverage_warning) == (14, 0.5, True)
     assert b.headache_days == 10 and b.headache_days_per_28 == 20.0
     assert (p1.days, p1.days_recorded, p1.coverage) == (28, 21, 0.75)
-    assert p1.headache_days_per_28 == 9.3 and p1.headache_change_pct == -53.3
+    assert p1.headache_days_per_28 == 9.33 and p1.headache_change_pct == -53.33
     assert p1.coverage_warning  # 75 % < 80 %
     assert any("baseline: only 50 % of days recorded" in n for n in report.flags.notes)
 
@@ -109,7 +109,7 @@ def test_leap_day_counts_as_one_more_day():
     # cycle 1 = 2024-02-01..2024-02-29 = 29 days (leap year); headache on 02-27, 02-28, 02-29
     #   3 * 28 / 29 = 2.897 -> 2.9 per 28
     # baseline 2024-01-04..2024-01-31: 14 headache days of 28 -> 14 per 28
-    #   change (2.897 - 14) / 14 = -79.3 %
+    #   change (2.897 - 14) / 14 = -79.31 %
     base = diary(D(2024, 1, 4), "H" * 14 + "-" * 14)
     c1 = diary(D(2024, 2, 1), "-" * 26 + "HHH")
     report = compute_course(base + c1, [], [D(2024, 2, 1), D(2024, 3, 1)], today=D(2024, 3, 1))
@@ -117,9 +117,10 @@ def test_leap_day_counts_as_one_more_day():
     assert (b.start, b.end) == (D(2024, 1, 4), D(2024, 1, 31))
     assert (p1.start, p1.end, p1.days, p1.days_recorded) == (D(2024, 2, 1), D(2024, 2, 29), 29, 29)
     assert p1.headache_days == 3 and p1.headache_days_per_28 == 2.9
-    assert p1.headache_change_pct == -79.3
+    assert p1.headache_change_pct == -79.31
     assert period_for_date(report, D(2024, 2, 29)).label == "cycle 1"
-    assert period_for_date(report, D(2024, 3, 1)).label == "cycle 2"
+    assert period_for_date(report, D(2024, 3, 1)).label == "cycle 1"  # treatment day: before
+    assert period_for_date(report, D(2024, 3, 2)).label == "cycle 2"
     # the 28 days before treatment 2 = 2024-02-02..2024-02-29 (includes the leap day)
     window = report.period("28 days before treatment 2")
     assert (window.start, window.end, window.days, window.headache_days) == (
@@ -139,7 +140,9 @@ def test_dst_change_does_not_shift_days_or_periods():
     late_evening = dt.datetime(2024, 4, 14, 23, 30, tzinfo=berlin)  # 21:30 UTC, same day
     assert period_for_date(report, just_after).label == "cycle 1"
     assert period_for_date(report, late_evening).label == "cycle 1"
-    assert period_for_date(report, dt.datetime(2024, 4, 15, 0, 10, tzinfo=berlin)).label == "cycle 2"
+    # 2024-04-15 is treatment day 2: by default its photos belong to the cycle before
+    assert period_for_date(report, dt.datetime(2024, 4, 15, 0, 10, tzinfo=berlin)).label == "cycle 1"
+    assert period_for_date(report, dt.datetime(2024, 4, 16, 0, 10, tzinfo=berlin)).label == "cycle 2"
     # European autumn change (2024-10-27, a 25-hour day) inside a baseline: still 28 days
     base = diary(D(2024, 10, 10), "H" * 28)
     autumn = compute_course(base, [], [D(2024, 11, 7)])
@@ -154,14 +157,14 @@ def test_monthly_counts_only_patient_is_prorated_by_overlap():
     report = compute_course([], [jan, feb], [D(2024, 2, 1)])
     b, p1 = report.periods
     # baseline 2024-01-04..2024-01-31: 28 of January's 31 days
-    #   headache 18 * 28/31 = 16.258 -> 16.3 days, per 28 = 16.258 * 28 / 28 = 16.3
-    #   migraine 9 * 28/31 = 8.129 -> 8.1; acute med 12 * 28/31 = 10.839 -> 10.8
-    assert (b.days_recorded, b.headache_days, b.migraine_days, b.acute_med_days) == (28, 16.3, 8.1, 10.8)
-    assert b.headache_days_per_28 == 16.3 and b.days_from_summaries == 28
+    #   headache 18 * 28/31 = 16.258 -> 16.26 days, per 28 = 16.258 * 28 / 28 = 16.26
+    #   migraine 9 * 28/31 = 8.129 -> 8.13; acute med 12 * 28/31 = 10.839 -> 10.84
+    assert (b.days_recorded, b.headache_days, b.migraine_days, b.acute_med_days) == (28, 16.26, 8.13, 10.84)
+    assert b.headache_days_per_28 == 16.26 and b.days_from_summaries == 28
     # cycle 1 = February to its end (the last recorded day): 29 days, 10 headache days
-    #   per 28 = 10 * 28 / 29 = 9.655 -> 9.7; change = (10/29) / (18/31) - 1 = 310/522 - 1 = -40.6 %
-    assert (p1.days, p1.days_recorded, p1.headache_days, p1.headache_days_per_28) == (29, 29, 10, 9.7)
-    assert p1.headache_change_pct == -40.6 and p1.responder_30 is True and p1.responder_50 is False
+    #   per 28 = 10 * 28 / 29 = 9.655 -> 9.66; change = (10/29) / (18/31) - 1 = 310/522 - 1 = -40.61 %
+    assert (p1.days, p1.days_recorded, p1.headache_days, p1.headache_days_per_28) == (29, 29, 10, 9.66)
+    assert p1.headache_change_pct == -40.61 and p1.responder_30 is True and p1.responder_50 is False
     # ICHD-3 frequency: 16.3 >= 15 headache and 8.1 >= 8 migraine days per 28
     assert report.flags.chronic_migraine_baseline is True
     # classes are unknown from counts: no per-class figures, no class overuse flag
@@ -174,12 +177,12 @@ def test_diary_days_take_precedence_over_an_overlapping_summary():
     # January summary (31 days, 18 headache days) and a diary for 2024-01-22..2024-01-31
     # (10 days, 5 headache). Baseline 2024-01-04..01-31: 18 days without diary entries take
     #   18 * 18/31 = 10.452 headache days from the summary + 5 from the diary = 15.452
-    #   recorded 18 + 10 = 28 -> per 28 = 15.5
+    #   recorded 18 + 10 = 28 -> per 28 = 15.45
     jan = MonthlySummary(D(2024, 1, 1), D(2024, 1, 31), 18, 9, 0)
     days = diary(D(2024, 1, 22), "HHHHH-----")
     b = compute_course(days, [jan], [D(2024, 2, 1)]).periods[0]
     assert (b.days_recorded, b.days_recorded_diary, b.days_from_summaries) == (28, 10, 18)
-    assert b.headache_days == 15.5 and b.headache_days_per_28 == 15.5
+    assert b.headache_days == 15.45 and b.headache_days_per_28 == 15.45
 
 
 def test_overlapping_summaries_are_refused():
@@ -210,7 +213,7 @@ def test_medication_overuse_per_class_thresholds():
 
 def test_stopping_rule_after_two_cycles():
     # baseline 20/28; cycle 2 (2024-04-22..2024-07-14, 84 days) 64 headache days
-    #   64 * 28 / 84 = 21.333 per 28 -> change +6.7 %: less than 30 % fewer -> met
+    #   64 * 28 / 84 = 21.333 per 28 -> change +6.67 %: less than 30 % fewer -> met
     base = diary(D(2024, 1, 1), "M" * 20 + "-" * 8)
     c1 = diary(D(2024, 1, 29), "H" * 84)
     c2 = diary(D(2024, 4, 22), "H" * 64 + "-" * 20)
@@ -218,7 +221,7 @@ def test_stopping_rule_after_two_cycles():
     report = compute_course(base + c1 + c2, [], treatments)
     rule = report.flags.stopping_rule
     assert rule.evaluated_on == "cycle 2" and rule.cycle_complete
-    assert rule.headache_change_pct == 6.7 and rule.met is True
+    assert rule.headache_change_pct == 6.67 and rule.met is True
     # 12 headache days in cycle 2 instead: 12 * 28 / 84 = 4 -> -80 % -> not met
     c2_good = diary(D(2024, 4, 22), "H" * 12 + "-" * 72)
     good = compute_course(base + c1 + c2_good, [], treatments).flags.stopping_rule
@@ -263,9 +266,11 @@ def test_period_for_date_places_photos():
     report = compute_course(diary(D(2024, 1, 1), "H" * 60), [], [D(2024, 1, 29), D(2024, 2, 20)])
     assert period_for_date(report, D(2023, 12, 31)) is None  # before the baseline
     assert period_for_date(report, D(2024, 1, 1)).label == "baseline"
-    assert period_for_date(report, D(2024, 1, 29)).label == "cycle 1"  # treatment day
+    assert period_for_date(report, D(2024, 1, 29)).label == "baseline"  # treatment day 1
+    assert period_for_date(report, D(2024, 1, 30)).label == "cycle 1"
     assert period_for_date(report, D(2024, 2, 19)).label == "cycle 1"
-    assert period_for_date(report, D(2024, 2, 20)).label == "cycle 2"
+    assert period_for_date(report, D(2024, 2, 20)).label == "cycle 1"  # treatment day 2
+    assert period_for_date(report, D(2024, 2, 21)).label == "cycle 2"
     assert period_for_date(report, D(2025, 1, 1)).label == "cycle 2"  # until the next treatment
 
 

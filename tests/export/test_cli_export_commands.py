@@ -54,7 +54,7 @@ def test_sheet_from_files_with_diary_writes_a_complete_pdf(face_pair, diary_csv,
     assert capsys.readouterr().out.strip() == str(out)
     text = _text(out)
     assert "Jane Example (ID 0042)" in text
-    assert "14.0" in text and "4.0 (−71 %)" in text  # baseline and cycle 2 headache days / 28
+    assert "4 (−71.4 %)" in text  # cycle 2 headache days / 28 and change (one formatter)
     assert "Reviewed with the patient." in text
     assert [p.name for p in tmp_path.iterdir()] == ["sheet.pdf"]
 

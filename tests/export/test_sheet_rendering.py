@@ -63,9 +63,8 @@ def test_pdf_text_holds_patient_dates_checks_and_hand_computed_figures(a4_pdf):
         "Head angle",
         "Lighting",
         "PASS",
-        "14.0",  # baseline headache days per 28
-        "4.0 (−71 %)",  # cycle 2 headache days per 28 and change
-        "0.0 (−100 %)",  # migraine days in cycle 2
+        "4 (−71.4 %)",  # cycle 2 headache days per 28 and change (one formatter for all)
+        "0 (−100 %)",  # migraine days in cycle 2
         "≥50 %",  # responder
         "2025-12-13 – 2026-01-09",  # baseline dates
         "Brow height (mm)",
@@ -76,6 +75,14 @@ def test_pdf_text_holds_patient_dates_checks_and_hand_computed_figures(a4_pdf):
         "PhotoCompare 0.1.0",
     ):
         assert expected in text, f"{expected!r} missing from the PDF text"
+
+
+def test_table_and_chart_show_the_same_figures(full_sheet):
+    rows = {line.label: line for line in full_sheet.migraine_lines}
+    assert rows["Baseline"].headache == "14"
+    assert rows["Cycle 2"].headache == "4 (−71.4 %)"
+    bars = {bar.label: bar.value_text for bar in full_sheet.chart}
+    assert bars["Base"] == "14" and bars["C2"] == "4" and bars["C1"] == "7"
 
 
 def test_lighting_difference_of_the_after_photo_is_reported(full_sheet):
