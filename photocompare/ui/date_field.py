@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from PySide6.QtCore import QDate, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal
 from PySide6.QtGui import QAction, QRegularExpressionValidator
 from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QStyle, QVBoxLayout, QWidget
 
@@ -65,6 +65,7 @@ class IsoDateEdit(QLineEdit):
         self._error = ""
         self._hint = ""
         self._popup: QWidget | None = None
+        self._select_on_release = False
         self._calendar_action: QAction | None = None
         self.setValidator(QRegularExpressionValidator(_TYPING, self))
         self.setPlaceholderText(DATE_FORMAT_HINT)
@@ -145,6 +146,7 @@ class IsoDateEdit(QLineEdit):
 
     # --- typing -----------------------------------------------------------------------------
     def _on_text_edited(self, text: str) -> None:
+        self._select_on_release = False  # typing has begun: a click now places the cursor
         if len(text.replace("-", "")) < 8:
             self._set_error("")  # still typing
             return
@@ -194,8 +196,17 @@ class IsoDateEdit(QLineEdit):
 
     def focusInEvent(self, event) -> None:  # noqa: N802
         super().focusInEvent(event)
-        # after the mouse press has placed the cursor: select all, so typing replaces the date
-        QTimer.singleShot(0, self.selectAll)
+        # Select all so typing replaces the date as a whole. A click places the cursor on its
+        # press, after focus arrived, so the first click after focus arrives (by mouse or by
+        # Tab) selects all again on its release; a later click places the cursor as usual.
+        self.selectAll()
+        self._select_on_release = True
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        if self._select_on_release:
+            self._select_on_release = False
+            self.selectAll()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         steps = {Qt.Key.Key_Up: (1, 0), Qt.Key.Key_Down: (-1, 0),

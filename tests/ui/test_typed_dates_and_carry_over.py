@@ -168,8 +168,8 @@ def test_new_session_carries_over_lot_and_injector_of_the_last_one(qtbot, course
 
 
 def test_new_session_for_a_patient_without_sessions_starts_empty(qtbot, tmp_path):
-    from photocompare.library.db import Library
     from photocompare.library import api as library_access
+    from photocompare.library.db import Library
 
     lib = Library.open(tmp_path / "empty")
     patient = library_access.save_patient(lib, patient_id=None, external_id="P-9",
