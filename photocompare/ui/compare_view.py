@@ -155,8 +155,6 @@ def prepare_pair(
         step(0, "Checking the pair…")
         try:
             result = analysis.compare(before_path, after_path, thresholds, align=True)
-        except ImportError:
-            note = "The consistency checks are not available in this build."
         except Exception as exc:  # the pictures are still worth showing
             log.warning("pair analysis failed: %s", exc)
             note = f"Analysis failed: {exc}"
@@ -622,6 +620,17 @@ class CompareView(QWidget):
         self.mode_actions["side"].setChecked(True)
         self._update_controls()
         self._enable(False)
+
+    def set_period_widget(self, widget: QWidget) -> None:
+        """Show `widget` (e.g. the migraine figures of the pair) instead of the one-line
+        period summary above the pictures."""
+        self.period_area.addWidget(widget)
+        self.external_period_widget = True
+        self.period_label.hide()
+
+    def focus_pictures(self) -> None:
+        """Keyboard focus on the pictures, so the mode and zoom shortcuts work at once."""
+        self.left.setFocus()
 
     def _slider(self, name: str, value: int, slot) -> QSlider:
         s = QSlider(Qt.Orientation.Horizontal)

@@ -120,16 +120,16 @@ def test_import_report_shows_file_names_without_internal_ids_and_duplicates_with
     (folder / "empty.jpg").write_bytes(b"")
     _patient(window)
     _import(qtbot, window, [folder])
-    dialog = window.import_dialog
+    dialog = window.imports.dialog
     assert _report_rows(dialog, "Imported") == [("front.jpg", "imported")]
     rejected = dict(_report_rows(dialog, "Rejected"))
     assert "truncated" in rejected["broken.jpg"] and "empty" in rejected["empty.jpg"]
     dialog.accept()
 
     _import(qtbot, window, [folder])
-    duplicates = _report_rows(window.import_dialog, "Duplicates")
+    duplicates = _report_rows(window.imports.dialog, "Duplicates")
     assert duplicates == [("front.jpg", "duplicate of front.jpg (patient MRN-0042)")]
-    window.import_dialog.accept()
+    window.imports.dialog.accept()
 
 
 def test_importing_a_folder_that_holds_the_library_skips_the_library_s_own_thumbnails(
@@ -145,11 +145,11 @@ def test_importing_a_folder_that_holds_the_library_skips_the_library_s_own_thumb
     try:
         _patient(w)
         _import(qtbot, w, [parent / "photos"])
-        w.import_dialog.accept()
+        w.imports.dialog.accept()
         assert lib.thumbnail(w.photos[0].sha256, 256).is_file()  # a .jpg inside the store
         summary = _import(qtbot, w, [parent])
         assert summary.counts() == {"imported": 0, "duplicates": 1, "rejected": 0}
-        w.import_dialog.accept()
+        w.imports.dialog.accept()
         assert len(la.list_photos(lib, w.patient.id)) == 1
     finally:
         w.close()
@@ -169,7 +169,7 @@ def test_after_a_faceless_pair_the_next_pair_is_aligned_again_and_two_faces_are_
     shutil.copy(_faces() / "two_people.jpg", folder / "two.jpg")
     _patient(window)
     _import(qtbot, window, [folder])
-    window.import_dialog.accept()
+    window.imports.dialog.accept()
     by_name = {p.original_name: p for p in window.photos}
     cv = window.compare
 
@@ -241,7 +241,7 @@ def test_consent_is_recorded_and_withdrawn_from_the_patient_menu_and_audited(qtb
     shutil.copy(_faces() / "obama-240p.jpg", folder / "b.jpg")
     _patient(window)
     _import(qtbot, window, [folder])
-    window.import_dialog.accept()
+    window.imports.dialog.accept()
     ids = [p.id for p in window.photos]
     window.grid.selectAll()
     assert window.consent_action.isEnabled()

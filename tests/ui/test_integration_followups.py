@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
 from photocompare.core.errors import ConsentMissing  # noqa: E402
 from photocompare.demo import DEMO_PATIENT_ID, DEMO_PATIENT_NAME  # noqa: E402
@@ -50,26 +50,40 @@ def library(demo_master, tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, library, tmp_path, analysis):
-    w = MainWindow(
-        library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
-        suggest_labels_after_import=False,
-    )
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    for widget in QApplication.topLevelWidgets():
-        if widget is not w and widget.isVisible():
-            widget.close()
-    w.close()
-    _wait_audits(qtbot, w)
-    w.shutdown()
+def make_window(qtbot, library, tmp_path, analysis):
+    """A shown main window on the private library; keyword arguments are its collaborators
+    (e.g. `choose_printer`)."""
+    made = []
+
+    def make(**collaborators):
+        w = MainWindow(
+            library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
+            suggest_labels_after_import=False, **collaborators,
+        )
+        qtbot.addWidget(w)
+        w.resize(1500, 950)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        for widget in QApplication.topLevelWidgets():
+            if widget is not w and widget.isVisible():
+                widget.close()
+        w.close()
+        _wait_audits(qtbot, w)
+        w.shutdown()
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
 
 
 def _wait_audits(qtbot, w) -> None:
-    qtbot.waitUntil(lambda: not w.audit_tasks, timeout=10_000)
+    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
 
 
 def _demo_patient(library) -> la.PatientRow:
@@ -176,7 +190,7 @@ def test_review_mode_hides_every_other_window_until_it_is_left(qtbot, window):
     _shot(review, "review_mode")
     assert review.leave_with_pin("")
     assert window.isVisible() and other.isVisible() and late.isVisible()
-    assert window.review_window is None
+    assert window.kiosk.window is None
     again = QWidget()  # after review mode, windows appear as usual
     qtbot.addWidget(again)
     again.show()
@@ -215,7 +229,7 @@ def test_opening_a_patient_and_review_mode_are_audited_once_per_change(qtbot, wi
     assert window.audit_action.isEnabled()
     assert "Library" in [a.text().replace("&", "") for a in window.menuBar().actions()]
     window.audit_action.trigger()
-    dialog = window.audit_dialog
+    dialog = window.audit_trail.dialog
     assert dialog is not None and dialog.isVisible()
     qtbot.waitUntil(lambda: not dialog.loading, timeout=10_000)
     assert {r.action for r in dialog.records} >= {audit.PATIENT_OPENED, audit.REVIEW_MODE_ENTERED}
@@ -249,7 +263,6 @@ def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
 ):
     from pypdf import PdfReader
 
-    from photocompare.export import sheet
 
     pair = _open_pair(qtbot, window)
     _shot(window, "compare_view")
@@ -260,11 +273,12 @@ def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
     refused = tmp_path / "refused.pdf"
     options = ExportOptions(consent.MARKETING, False, "a4", "pdf", str(refused))
     with qtbot.waitSignal(window.export_finished, timeout=30_000) as blocker:
-        window.run_export(sheet, window.compare.context, window.compare.pictures, str(refused), options)
+        window.sheets.run(window.compare.context, window.compare.pictures, str(refused), options)
     assert isinstance(blocker.args[0], ConsentMissing)
     assert not refused.exists() and not list(tmp_path.glob("refused*"))
-    box = window.export_message
-    assert box is not None and box.isVisible()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1
+    box = boxes[0]
     assert "consent" in box.windowTitle().lower() and "marketing" in box.text()
     box.close()
     assert audit.entries(library, action=audit.EXPORT_REFUSED)
@@ -301,22 +315,22 @@ def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
     assert "shared.pdf" in exported[0].details
 
 
-def test_print_checks_consent_then_prints_through_the_print_dialog(qtbot, window, library, tmp_path, monkeypatch):
+def test_print_checks_consent_then_prints_through_the_print_dialog(qtbot, make_window, library, tmp_path, monkeypatch):
     from PySide6.QtPrintSupport import QPrinter
 
 
-    pair = _open_pair(qtbot, window)
-    consent.record_consent(library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
     out = tmp_path / "printed.pdf"
     asked = []
 
-    def fake_dialog(printer):  # stands in for QPrintDialog.exec(): "print to file", accepted
+    def fake_dialog(printer, _parent):  # stands in for QPrintDialog.exec(): "print to file", accepted
         asked.append(printer)
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(out))
         return True
 
-    monkeypatch.setattr(window, "_ask_printer", fake_dialog)
+    window = make_window(choose_printer=fake_dialog)
+    pair = _open_pair(qtbot, window)
+    consent.record_consent(library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
     uses = []
 
     def answer(dialog):  # the print variant of the dialog: use, de-identify and paper only
@@ -348,11 +362,11 @@ def test_label_suggestions_live_in_the_qt_free_core():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "photocompare.core.labels"
     from photocompare.core import labels
-    from photocompare.ui import inspector, label_suggest, main_window
+    from photocompare.ui import inspector, label_suggest, pair_flow
 
     assert label_suggest.suggest_labels is labels.suggest_labels
     assert inspector.suggest_labels is labels.suggest_labels
-    assert main_window.suggest_labels is labels.suggest_labels
+    assert pair_flow.suggest_labels is labels.suggest_labels
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland check is Linux-only")

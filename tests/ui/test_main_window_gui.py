@@ -97,7 +97,7 @@ def test_import_real_photos_shows_imported_duplicates_and_rejected_with_reason(q
     _new_patient(window)
     bad = bad_images / "truncated_jpeg.jpg"
     summary = _run_import(qtbot, window, [faces / "obama-240p.jpg", faces / "biden.jpg", bad])
-    dialog = window.import_dialog
+    dialog = window.imports.dialog
     assert dialog.counts == {"imported": 2, "duplicates": 0, "rejected": 1}
     rejected = dialog.rejected_rows()
     assert rejected and rejected[0][0] == "truncated_jpeg.jpg"
@@ -108,7 +108,7 @@ def test_import_real_photos_shows_imported_duplicates_and_rejected_with_reason(q
     assert _not_blank(_save(dialog, "import_report", tmp_path))
     # the same file again is a duplicate, and the library is unchanged
     _run_import(qtbot, window, [faces / "obama-240p.jpg"])
-    assert window.import_dialog.counts["duplicates"] == 1
+    assert window.imports.dialog.counts["duplicates"] == 1
     assert len(la.list_photos(window.library, window.patient.id)) == 2
     # thumbnails arrive (decoded off the GUI thread)
     window.tabs.setCurrentIndex(0)
@@ -138,13 +138,13 @@ def test_cancelling_an_import_stops_it_and_keeps_the_library_consistent(qtbot, w
     window.suggest_after_import = False
     with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
         window.start_import([faces])
-        cancel = window.import_dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel = window.imports.dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
     summary = blocker.args[0]
     assert summary.cancelled
     done = len(summary.imported) + len(summary.duplicates) + len(summary.rejected)
     assert done < 20, "cancel must stop the import early"
-    assert "cancelled" in window.import_dialog.status.text().lower()
+    assert "cancelled" in window.imports.dialog.status.text().lower()
     assert len(la.list_photos(window.library, window.patient.id)) == len(summary.imported)
 
 
@@ -272,7 +272,7 @@ def test_main_views_render_to_png(qtbot, demo_window, tmp_path):
 
 
 def test_export_button_writes_a_sheet_off_the_gui_thread(qtbot, demo_window, tmp_path):
-    sheet = pytest.importorskip("photocompare.export.sheet")
+    pytest.importorskip("photocompare.export.sheet")
     w = demo_window
     pair = _open_demo_pair(qtbot, w)
     from photocompare.library import consent  # exports need the patient's consent (issue 8)
@@ -280,7 +280,7 @@ def test_export_button_writes_a_sheet_off_the_gui_thread(qtbot, demo_window, tmp
     consent.record_consent(w.library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
     out = tmp_path / "sheet.pdf"
     with qtbot.waitSignal(w.export_finished, timeout=60_000) as blocker:
-        w.run_export(sheet, w.compare.context, w.compare.pictures, str(out))
+        w.sheets.run(w.compare.context, w.compare.pictures, str(out))
     assert not isinstance(blocker.args[0], BaseException), blocker.args[0]
     assert out.read_bytes()[:5] == b"%PDF-"
 
