@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -23,22 +23,15 @@ from PySide6.QtGui import (
     QDropEvent,
     QKeyEvent,
     QKeySequence,
-    QUndoCommand,
     QUndoStack,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QTabWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
 )
 
 from photocompare.core.course import CourseReport
@@ -60,16 +53,16 @@ from photocompare.ui.inspector import Inspector
 from photocompare.ui.messages import show_error, user_message
 from photocompare.ui.migraine_panel import MigrainePanel
 from photocompare.ui.pair_figures import PairFiguresWidget
-from photocompare.ui.pair_flow import LabelSuggester, PairSuggestions, order_pair
+from photocompare.ui.pair_flow import LabelSuggester, order_pair
 from photocompare.ui.patient_list import PatientDialog, PatientList
-from photocompare.ui.photo_grid import PhotoGridModel, PhotoGridView
+from photocompare.ui.photo_edits import PhotoEditCommand
+from photocompare.ui.photos_page import PhotosPage
 from photocompare.ui.review_kiosk import ReviewKiosk
 from photocompare.ui.review_mode import ReviewWindow
 from photocompare.ui.settings_dialog import SettingsDialog
 from photocompare.ui.settings_store import SettingsStore
 from photocompare.ui.sheet_export import PrinterChooser, SheetExport, ask_printer
-from photocompare.ui.thumbnail_loader import ThumbnailLoader, library_thumbnail_loader
-from photocompare.ui.timeline import fill_timeline, new_timeline, photos_under
+from photocompare.ui.window_state import FullScreen, restore_window, save_window
 from photocompare.ui.workers import Task, run_task
 
 if TYPE_CHECKING:
@@ -79,35 +72,6 @@ log = logging.getLogger(__name__)
 
 GIL_SWITCH_INTERVAL_S = 0.001
 WARM_UP_DELAY_MS = 800  # load the face model shortly after the window is up
-ICON_PX = 160
-
-NO_PATIENT_HINT = (
-    "No patient chosen.\n\nCreate one with File ▸ New patient… (Ctrl+N) or choose one on the "
-    "left; then import photos (Ctrl+I for files, Ctrl+Shift+I for a folder, or drag them here).\n\n"
-    "To look around first, start the app with --demo: a demo patient with a checked comparison."
-)
-NO_PHOTO_HINT = (
-    "No photos for this patient yet.\n\nImport photos… (Ctrl+I), a whole folder (Ctrl+Shift+I), "
-    "or drag files or folders onto this window."
-)
-PHOTO_FIELD_NAMES = {"view_label": "view label", "expression_label": "expression label", "note": "note"}
-
-
-class PhotoEditCommand(QUndoCommand):
-    """One label / note change of one photo, undoable; `write(photo_id, field, value)` saves."""
-
-    def __init__(
-        self, write: Callable[[int, str, str | None], None], photo_id: int, field: str, old: str | None, new: str | None
-    ) -> None:
-        super().__init__(f"change {PHOTO_FIELD_NAMES.get(field, field)}")
-        self.write, self.photo_id, self.field, self.old, self.new = write, photo_id, field, old, new
-
-    def redo(self) -> None:
-        self.write(self.photo_id, self.field, self.new)
-
-    def undo(self) -> None:
-        self.write(self.photo_id, self.field, self.old)
-
 
 class MainWindow(QMainWindow):
     import_finished = Signal(object)  # ImportSummary once the photos are shown again, or None
@@ -137,10 +101,7 @@ class MainWindow(QMainWindow):
         self._owns_analysis = analysis is None
         self.suggest_after_import = suggest_labels_after_import
         self.patient: la.PatientRow | None = None
-        self.photos: list[la.PhotoRow] = []
-        self.course_report: CourseReport | None = None
         self._audited_patient_id: int | None = None  # "patient opened" once per selection change
-        self._hidden_for_full_screen: list[tuple[QWidget, bool]] = []
         self.warm_up_task: Task | None = None
         self.setWindowTitle("PhotoCompare")
         self.setAcceptDrops(True)
@@ -174,9 +135,8 @@ class MainWindow(QMainWindow):
         self.setTabOrder(self.patient_list.view, self.tabs)
         self._update_actions()
         self.reload_patients()
-        self._update_empty_hint()
         self.resize(1400, 900)
-        self._restore_geometry()
+        restore_window(self, self.settings_store)
         if warm_up_analysis:
             QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
@@ -186,45 +146,15 @@ class MainWindow(QMainWindow):
         self.patient_list.patient_selected.connect(self.show_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_list.setMinimumWidth(160)
-
-        self.loader = ThumbnailLoader(size=ICON_PX, loader=library_thumbnail_loader(self.library), parent=self)
-        self.grid_model = PhotoGridModel(self.loader, self)
-        self.grid = PhotoGridView(self.grid_model, ICON_PX)
+        self.photos_page = PhotosPage(self.library)
+        self.photos_page.compare_requested.connect(self.compare_selected)
+        self.photos_page.import_requested.connect(self.import_files_dialog)
+        self.photos_page.suggestions.pair_chosen.connect(self.open_pair)
+        self.photos_page.photos_shown.connect(lambda: self.inspector.show_photo(None))
+        # the page's parts the rest of the window (and a test driving it) works with
+        self.grid, self.grid_model, self.loader = self.photos_page.grid, self.photos_page.grid_model, self.photos_page.loader
+        self.pairs_list = self.photos_page.suggestions.pairs_list
         self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.grid.activated_pair.connect(self.compare_selected)
-        self.grid.doubleClicked.connect(lambda _i: self.compare_selected())
-        self.timeline = new_timeline()
-        self.timeline.currentItemChanged.connect(self._timeline_changed)
-
-        self.patient_title = QLabel("Choose or create a patient.")
-        self.patient_title.setTextFormat(Qt.TextFormat.RichText)
-        self.import_button = QPushButton("Import photos…")
-        self.import_button.clicked.connect(self.import_files_dialog)
-        self.compare_button = QPushButton("Compare selected")
-        self.compare_button.setToolTip("Compare the two selected photos (Enter)")
-        self.compare_button.clicked.connect(self.compare_selected)
-        self.pair_suggestions = PairSuggestions(self)
-        self.pair_suggestions.pair_chosen.connect(self.open_pair)
-        self.pairs_list = self.pair_suggestions.pairs_list
-
-        header = QHBoxLayout()
-        header.addWidget(self.patient_title, 1)
-        header.addWidget(QLabel("Baseline vs:"))
-        header.addWidget(self.pair_suggestions.target_combo)
-        header.addWidget(self.compare_button)
-        header.addWidget(self.import_button)
-        self.photos_page = QWidget()
-        pl = QVBoxLayout(self.photos_page)
-        pl.setContentsMargins(4, 4, 4, 4)
-        pl.addLayout(header)
-        pl.addWidget(self.pair_suggestions.label)
-        pl.addWidget(self.pairs_list)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.timeline)
-        split.addWidget(self.grid)
-        split.setStretchFactor(1, 4)
-        split.setSizes([300, 800])
-        pl.addWidget(split, 1)
 
     def _build_tabs(self) -> None:
         self.compare = CompareView(self.analysis)
@@ -257,6 +187,11 @@ class MainWindow(QMainWindow):
         self._inspector_wanted = True
         self._last_tab = 0
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.full_screen = FullScreen(
+            self,
+            lambda: self.tabs.currentWidget() is self.compare,
+            lambda: (self.patient_list, self.inspector_dock, self.menuBar(), self.statusBar(), self.tabs.tabBar()),
+        )
 
     def _warm_up(self) -> None:
         def failed(exc: BaseException) -> None:  # e.g. the model file is missing
@@ -327,15 +262,6 @@ class MainWindow(QMainWindow):
         h = mb.addMenu("&Help")
         self._action(h, "&About PhotoCompare", lambda: AboutDialog(self).exec())
 
-    def _update_empty_hint(self) -> None:
-        """What the empty photo grid says: choose/create a patient, or import photos."""
-        if self.patient is None:
-            self.grid.set_empty_text(NO_PATIENT_HINT)
-        elif not self.photos:
-            self.grid.set_empty_text(NO_PHOTO_HINT)
-        else:
-            self.grid.set_empty_text("No photos in this part of the timeline.")
-
     def _focus_search(self) -> None:
         self.patient_list.search.setFocus()
         self.patient_list.search.selectAll()
@@ -344,9 +270,10 @@ class MainWindow(QMainWindow):
         has = self.patient is not None
         for widget in (
             self.edit_patient_action, self.import_files_action, self.import_folder_action, self.review_action,
-            self.consent_action, self.import_button, self.compare_button,
+            self.consent_action,
         ):
             widget.setEnabled(has)
+        self.photos_page.set_patient_enabled(has)
 
     # --- patients ------------------------------------------------------------------------
     def reload_patients(self, select_id: int | None = None) -> None:
@@ -401,64 +328,21 @@ class MainWindow(QMainWindow):
             log.exception("migraine panel could not show patient %s", patient.id)
         self._update_actions()
 
+    @property
+    def photos(self) -> list[la.PhotoRow]:
+        return self.photos_page.photos
+
+    @property
+    def course_report(self) -> CourseReport | None:
+        return self.photos_page.report
+
     def reload_photos(self, keep_selection: bool = True) -> None:
-        if self.patient is None:
-            return
-        photos = la.list_photos(self.library, self.patient.id)
-        report = la.load_course_report(self.library, self.patient.id)
-        self._apply_photos(self.patient.id, photos, report, keep_selection)
+        if self.patient is not None:
+            self.photos_page.load(self.patient, keep_selection)
 
-    def reload_photos_async(self, then: Callable[[], None] | None = None) -> Task | None:
-        """Read the patient's photos and course on a worker (after an import of hundreds of
-        photos the query alone would stall the window), then show them; `then()` afterwards."""
-        if self.patient is None:
-            if then:
-                then()
-            return None
-        library, patient_id = self.library, self.patient.id
-
-        def done(result: tuple[list[la.PhotoRow], CourseReport | None]) -> None:
-            self._apply_photos(patient_id, result[0], result[1], True)
-            if then:
-                then()
-
-        def failed(exc: BaseException) -> None:
-            show_error(self, "The photos could not be read", exc)
-            if then:
-                then()
-
-        return run_task(
-            lambda _ctx: (la.list_photos(library, patient_id), la.load_course_report(library, patient_id)),
-            on_done=done, on_error=failed,
-        )
-
-    def _apply_photos(
-        self, patient_id: int, photos: list[la.PhotoRow], report: CourseReport | None, keep_selection: bool
-    ) -> None:
-        if self.patient is None or self.patient.id != patient_id:
-            return  # the user moved on to another patient meanwhile
-        selected = {p.id for p in self.grid.selected_photos()} if keep_selection else set()
-        self.photos = photos
-        self.course_report = report
-        _all, period_of = fill_timeline(self.timeline, photos, report)
-        self._update_empty_hint()
-        self.grid_model.set_photos(photos, period_of)
-        self.inspector.show_photo(None)
-        self.pair_suggestions.set_photos(photos, report)
-        n = len(photos)
-        self.patient_title.setText(
-            f"<b>{self.patient.display_name or self.patient.external_id}</b> · ID {self.patient.external_id}"
-            f" · {n} photo{'s' if n != 1 else ''}"
-        )
-        selection = self.grid.selectionModel()
-        for photo_id in selected:
-            row = self.grid_model.row_of_photo(photo_id)
-            if row >= 0:
-                selection.select(self.grid_model.index(row), selection.SelectionFlag.Select)
-
-    def _timeline_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
-        if current is not None:
-            self.grid_model.set_photos(photos_under(current, self.photos), self.grid_model.period_labels)
+    def reload_photos_async(self, then: Callable[[], None] = lambda: None) -> Task | None:
+        """Read the patient's photos and course on a worker, show them, then call `then()`."""
+        return self.photos_page.reload_async(lambda exc: show_error(self, "The photos could not be read", exc), then)
 
     def _tab_changed(self, _index: int) -> None:
         """The inspector is about the grid's photo: it gives its room to the other tabs."""
@@ -472,7 +356,7 @@ class MainWindow(QMainWindow):
 
     # --- pairs ---------------------------------------------------------------------------
     def suggested_pairs(self) -> list[object]:
-        return list(self.pair_suggestions.pairs())
+        return list(self.photos_page.suggestions.pairs())
 
     def compare_selected(self) -> Task | None:
         selected = self.grid.selected_photos()
@@ -528,11 +412,9 @@ class MainWindow(QMainWindow):
         if not rows:
             return
         by_id = {r.id: r for r in rows}
-        self.photos = [by_id.get(p.id, p) for p in self.photos]
-        self.grid_model.update_photos(by_id)
+        self.photos_page.update_photos(by_id)
         if self.inspector.photo is not None and self.inspector.photo.id in by_id:
             self.inspector.update_labels(by_id[self.inspector.photo.id])
-        self.pair_suggestions.update_photos(self.photos)
 
     # --- import and label suggestions ----------------------------------------------------
     def import_files_dialog(self) -> None:
@@ -613,18 +495,7 @@ class MainWindow(QMainWindow):
     # --- window state --------------------------------------------------------------------
     def toggle_full_screen(self) -> None:
         """Full screen; from the compare view only the comparison stays (Esc or F11 leaves)."""
-        if self.isFullScreen():
-            self.showNormal()
-            for widget, visible in self._hidden_for_full_screen:
-                widget.setVisible(visible)
-            self._hidden_for_full_screen = []
-            return
-        self._hidden_for_full_screen = []
-        if self.tabs.currentWidget() is self.compare:
-            for widget in (self.patient_list, self.inspector_dock, self.menuBar(), self.statusBar(), self.tabs.tabBar()):
-                self._hidden_for_full_screen.append((widget, widget.isVisible()))
-                widget.hide()
-        self.showFullScreen()
+        self.full_screen.toggle()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.key() == Qt.Key.Key_Escape and self.isFullScreen():
@@ -632,18 +503,8 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
-    def _restore_geometry(self) -> None:
-        geometry = self.settings_store.window_geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = self.settings_store.window_state()
-        if state is not None:
-            self.restoreState(state)
-
     def save_geometry(self) -> None:
-        self.settings_store.set_window_geometry(QByteArray(self.saveGeometry()))
-        self.settings_store.set_window_state(QByteArray(self.saveState()))
-        self.settings_store.sync()
+        save_window(self, self.settings_store)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_geometry()
