@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from photocompare.ui import palette
 from photocompare.ui.course_format import (
     as_date,
     coverage_warning,
@@ -25,9 +26,9 @@ from photocompare.ui.course_format import (
     treatment_dates,
 )
 
-HEADACHE_COLOUR = QColor("#d9822b")
-MIGRAINE_COLOUR = QColor("#7b3fa0")
-TREATMENT_COLOUR = QColor("#1f6fb2")
+HEADACHE_COLOUR = palette.HEADACHE
+MIGRAINE_COLOUR = palette.MIGRAINE
+TREATMENT_COLOUR = palette.MEDICATION
 
 
 @dataclass(frozen=True)

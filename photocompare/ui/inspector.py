@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from photocompare.core.labels import suggest_labels
 from photocompare.ui.library_access import EXPRESSION_LABELS, VIEW_LABELS, PhotoRow
-from photocompare.ui.thumbnail_loader import qimage_from_rgb
+from photocompare.ui.qimage import qimage_from_rgb
 from photocompare.ui.workers import TaskContext, run_task
 
 PREVIEW_PX = 480

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.core.errors import PhotoCompareError
-from photocompare.ui import course_io
+from photocompare.ui import course_io, palette
 from photocompare.ui.course_chart import CourseChart
 from photocompare.ui.course_format import (
     coverage_warning,
@@ -58,8 +58,8 @@ COLUMNS = (
 )
 COL_RESPONDER = 7
 COL_COVERAGE = 8
-WARN_BRUSH = QBrush(QColor("#fff3cd"))
-GOOD_BRUSH = QBrush(QColor("#d4efdf"))
+WARN_BRUSH = QBrush(palette.WARN_BACKGROUND)
+GOOD_BRUSH = QBrush(palette.GOOD_BACKGROUND)
 
 
 class MigrainePanel(QWidget):

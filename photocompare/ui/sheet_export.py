@@ -19,13 +19,14 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from photocompare.core.errors import ConsentMissing, PhotoCompareError
+from photocompare.core.pair_pictures import PairPictures
 from photocompare.export import sheet
 from photocompare.export.deidentify import suggested_filename
 from photocompare.export.sheet_data import SheetData
 from photocompare.library import consent as consent_gate
 from photocompare.ui import library_access as la
 from photocompare.ui.audit_flow import AuditTrail
-from photocompare.ui.compare_view import PairContext, PairPictures
+from photocompare.ui.compare_view import PairContext
 from photocompare.ui.export_dialog import ExportDialog, ExportOptions
 from photocompare.ui.messages import open_warning, user_message
 from photocompare.ui.settings_store import SettingsStore, SheetDefaults

@@ -223,7 +223,7 @@ def test_signal_emit_does_not_release_references_it_does_not_own(qapp):
 def test_difference_map_is_dark_for_identical_photos_and_ignores_uncovered_borders(astronaut_rgb):
     import numpy as np
 
-    from photocompare.ui.compare_view import difference_heatmap
+    from photocompare.core.pair_pictures import difference_heatmap
 
     same = difference_heatmap(astronaut_rgb, astronaut_rgb.copy())
     darker = (astronaut_rgb * 0.6).astype(np.uint8)
