@@ -61,7 +61,13 @@ from photocompare.ui.review_kiosk import ReviewKiosk
 from photocompare.ui.review_mode import ReviewWindow
 from photocompare.ui.settings_dialog import SettingsDialog
 from photocompare.ui.settings_store import SettingsStore
-from photocompare.ui.sheet_export import PrinterChooser, SheetExport, ask_printer
+from photocompare.ui.sheet_export import (
+    DialogRunner,
+    PrinterChooser,
+    SheetExport,
+    ask_printer,
+    run_export_dialog,
+)
 from photocompare.ui.window_state import FullScreen, restore_window, save_window
 from photocompare.ui.workers import Task, run_task
 
@@ -87,6 +93,7 @@ class MainWindow(QMainWindow):
         suggest_labels_after_import: bool = True,
         warm_up_analysis: bool = True,
         choose_printer: PrinterChooser = ask_printer,
+        run_export_dialog: DialogRunner = run_export_dialog,
         choose_import_files: PathChooser = choose_photo_files,
         choose_import_folder: PathChooser = choose_photo_folder,
     ) -> None:
@@ -121,7 +128,7 @@ class MainWindow(QMainWindow):
         self.labeller.finished.connect(self._labels_suggested)
         self.sheets = SheetExport(
             library, self.settings_store, self.audit_trail, self, self.report_status,
-            lambda photos, use: self.open_consent(photos, use), choose_printer,
+            lambda photos, use: self.open_consent(photos, use), choose_printer, run_export_dialog,
         )
         self.sheets.finished.connect(self.export_finished)
         self.kiosk = ReviewKiosk(library, self.settings_store, self.analysis, self.audit_trail, self)

@@ -196,6 +196,7 @@ class ReviewWindow(QWidget):
         settings_store: Any | None = None,
         align: bool = True,
         analysis: Any | None = None,
+        pin_dialog: Callable[[QWidget], PinDialog] = PinDialog,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -213,7 +214,7 @@ class ReviewWindow(QWidget):
         self._align = align
         self._tasks: list[Any] = []
         self._aligned: dict[int, QImage] = {}  # pair index -> aligned "after" picture
-        self._pin_dialog_factory: Callable[[QWidget], PinDialog] = PinDialog
+        self._pin_dialog = pin_dialog  # makes the PIN prompt (a different one at a kiosk)
 
         self.patient = _resolve_patient(library, patient_id)
         self.setWindowTitle(f"PhotoCompare — review: {self.patient.label}")
@@ -319,7 +320,7 @@ class ReviewWindow(QWidget):
     def request_leave(self) -> bool:
         """The explicit way out: asks for the PIN when one is set; True when left."""
         if self.pin_required:
-            dialog = self._pin_dialog_factory(self)
+            dialog = self._pin_dialog(self)
             while True:
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return False

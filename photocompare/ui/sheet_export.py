@@ -2,8 +2,9 @@
 
 Both ask first what the sheet is for (the use decides whose consent is needed), check consent
 and build the sheet's data on a worker, and record what left the library in the audit log. A
-refusal for lack of consent offers to record consent right there. The printer dialog is a
-collaborator (`choose_printer`) so the flow can be driven without a person at the printer.
+refusal for lack of consent offers to record consent right there. The export dialog and the
+printer dialog are collaborators (`run_dialog`, `choose_printer`) with defaults, so the flow
+can be driven without a person at the screen.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PrinterChooser = Callable[[QPrinter, QWidget], bool]
+DialogRunner = Callable[[ExportDialog], bool]  # shows the export dialog; True when accepted
 ConsentOpener = Callable[[list[la.PhotoRow], str], object]
 StatusReporter = Callable[[str, int], None]
 
@@ -47,6 +49,11 @@ def ask_printer(printer: QPrinter, parent: QWidget) -> bool:
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle("Print comparison sheet")
     return dialog.exec() == QPrintDialog.DialogCode.Accepted
+
+
+def run_export_dialog(dialog: ExportDialog) -> bool:
+    """The export dialog, modal; True when the user chose to go ahead."""
+    return dialog.exec() == ExportDialog.DialogCode.Accepted
 
 
 def export_names(context: PairContext, extension: str) -> tuple[str, str]:
@@ -100,6 +107,7 @@ class SheetExport(QObject):
         report_status: StatusReporter,
         open_consent: ConsentOpener,
         choose_printer: PrinterChooser = ask_printer,
+        run_dialog: DialogRunner = run_export_dialog,
     ) -> None:
         super().__init__(parent)
         self.library = library
@@ -109,6 +117,7 @@ class SheetExport(QObject):
         self.report_status = report_status
         self.open_consent = open_consent
         self.choose_printer = choose_printer
+        self.run_dialog = run_dialog
         self.printer: QPrinter | None = None  # kept alive until the print worker is done
 
     def _ready(self, context: PairContext | None, pics: PairPictures | None) -> bool:
@@ -136,7 +145,7 @@ class SheetExport(QObject):
             suggested_deidentified_name=anonymous,
             parent=self.parent_widget,
         )
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+        if not self.run_dialog(dialog):
             return None
         options = dialog.options()
         return self.run(context, pics, options.path, options)
@@ -147,7 +156,7 @@ class SheetExport(QObject):
             return None
         paper = self.settings_store.sheet_defaults().paper
         dialog = ExportDialog(paper=paper, for_print=True, parent=self.parent_widget)
-        if dialog.exec() != ExportDialog.DialogCode.Accepted:
+        if not self.run_dialog(dialog):
             return None
         return self.run(context, pics, "", dialog.options())
 

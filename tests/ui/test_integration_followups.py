@@ -259,11 +259,20 @@ def test_export_dialog_asks_the_use_and_never_suggests_a_name_when_deidentified(
 
 
 def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
-    qtbot, window, library, tmp_path, monkeypatch
+    qtbot, make_window, library, tmp_path
 ):
     from pypdf import PdfReader
 
+    out = tmp_path / "shared.pdf"
+    suggested = []
 
+    def answer(dialog):  # stands in for the user filling in the export dialog
+        dialog.deidentify_box.setChecked(True)
+        suggested.append(Path(dialog.path_edit.text()).name)
+        dialog.set_options(ExportOptions(consent.PATIENT_SHARING, True, "letter", "pdf", str(out)))
+        return True
+
+    window = make_window(run_export_dialog=answer)
     pair = _open_pair(qtbot, window)
     _shot(window, "compare_view")
     ids = [pair.before.id, pair.after.id]
@@ -287,16 +296,6 @@ def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
     # consent for sharing with the patient: through the Export button and its dialog, a
     # de-identified PDF without the name, audited
     consent.record_consent(library, ids, [consent.PATIENT_SHARING])
-    out = tmp_path / "shared.pdf"
-    suggested = []
-
-    def answer(dialog):  # stands in for the user filling in the dialog
-        dialog.deidentify_box.setChecked(True)
-        suggested.append(Path(dialog.path_edit.text()).name)
-        dialog.set_options(ExportOptions(consent.PATIENT_SHARING, True, "letter", "pdf", str(out)))
-        return ExportDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(ExportDialog, "exec", answer)
     with qtbot.waitSignal(window.export_finished, timeout=60_000) as blocker:
         window.compare.export_button.click()
     assert not isinstance(blocker.args[0], BaseException), blocker.args[0]
@@ -315,9 +314,8 @@ def test_export_is_refused_without_consent_and_deidentified_pdf_has_no_name(
     assert "shared.pdf" in exported[0].details
 
 
-def test_print_checks_consent_then_prints_through_the_print_dialog(qtbot, make_window, library, tmp_path, monkeypatch):
+def test_print_checks_consent_then_prints_through_the_print_dialog(qtbot, make_window, library, tmp_path):
     from PySide6.QtPrintSupport import QPrinter
-
 
     out = tmp_path / "printed.pdf"
     asked = []
@@ -328,18 +326,17 @@ def test_print_checks_consent_then_prints_through_the_print_dialog(qtbot, make_w
         printer.setOutputFileName(str(out))
         return True
 
-    window = make_window(choose_printer=fake_dialog)
-    pair = _open_pair(qtbot, window)
-    consent.record_consent(library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
     uses = []
 
     def answer(dialog):  # the print variant of the dialog: use, de-identify and paper only
         assert dialog.for_print and not dialog.path_edit.isVisibleTo(dialog)
         dialog.use_box.setCurrentIndex(dialog.use_box.findData(consent.CLINICAL_RECORD))
         uses.append(dialog.options())
-        return ExportDialog.DialogCode.Accepted
+        return True
 
-    monkeypatch.setattr(ExportDialog, "exec", answer)
+    window = make_window(choose_printer=fake_dialog, run_export_dialog=answer)
+    pair = _open_pair(qtbot, window)
+    consent.record_consent(library, [pair.before.id, pair.after.id], [consent.CLINICAL_RECORD])
     with qtbot.waitSignal(window.export_finished, timeout=60_000) as blocker:
         window.compare.print_button.click()
     assert uses and uses[0].fmt == "print"

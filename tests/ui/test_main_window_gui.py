@@ -409,3 +409,56 @@ def test_full_screen_from_the_compare_view_keeps_only_the_comparison(qtbot, demo
     qtbot.keyClick(w, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not w.isFullScreen())
     assert not w.patient_list.isHidden()
+
+
+def test_import_menu_imports_the_chosen_files_and_folder_and_remembers_where(qtbot, library, tmp_path, analysis):
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    folder = tmp_path / "visit"
+    folder.mkdir()
+    shutil.copy(faces / "biden.jpg", folder / "biden.jpg")
+    asked = []
+
+    def choose_files(parent, start_dir):  # stands in for the file dialog: two photos chosen
+        asked.append(("files", start_dir))
+        return [str(faces / "obama-240p.jpg"), str(faces / "obama-480p.jpg")]
+
+    def choose_folder(parent, start_dir):  # stands in for the folder dialog
+        asked.append(("folder", start_dir))
+        return [str(folder)]
+
+    store = SettingsStore.at_path(tmp_path / "settings.ini")
+    w = MainWindow(
+        library, store, analysis, warm_up_analysis=False, suggest_labels_after_import=False,
+        choose_import_files=choose_files, choose_import_folder=choose_folder,
+    )
+    qtbot.addWidget(w)
+    try:
+        _new_patient(w)
+        with qtbot.waitSignal(w.import_finished, timeout=60_000):
+            w.import_files_action.trigger()
+        assert [p.original_name for p in w.photos] == ["obama-240p.jpg", "obama-480p.jpg"]
+        assert store.last_import_dir() == str(faces)
+        with qtbot.waitSignal(w.import_finished, timeout=60_000):
+            w.import_folder_action.trigger()
+        assert sorted(p.original_name for p in w.photos) == ["biden.jpg", "obama-240p.jpg", "obama-480p.jpg"]
+        assert store.last_import_dir() == str(folder)
+        assert asked == [("files", asked[0][1]), ("folder", str(faces))]
+    finally:
+        w.close()
+        w.shutdown()
+
+
+def test_cancelled_file_dialog_imports_nothing(qtbot, library, tmp_path, analysis):
+    w = MainWindow(
+        library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
+        choose_import_files=lambda parent, start_dir: [],
+    )
+    qtbot.addWidget(w)
+    try:
+        _new_patient(w)
+        w.import_files_action.trigger()
+        assert w.imports.task is None and w.imports.dialog is None
+        assert la.list_photos(w.library, w.patient.id) == []
+    finally:
+        w.close()
+        w.shutdown()
