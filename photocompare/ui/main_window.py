@@ -26,7 +26,6 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 from PySide6.QtWidgets import (
-    QDockWidget,
     QMainWindow,
     QMenu,
     QProgressBar,
@@ -49,7 +48,7 @@ from photocompare.ui.import_flow import (
     choose_photo_files,
     choose_photo_folder,
 )
-from photocompare.ui.inspector import Inspector
+from photocompare.ui.inspector import Inspector, InspectorDock
 from photocompare.ui.messages import show_error, user_message
 from photocompare.ui.migraine_panel import MigrainePanel
 from photocompare.ui.pair_figures import PairFiguresWidget
@@ -186,14 +185,8 @@ class MainWindow(QMainWindow):
     def _build_inspector(self) -> None:
         self.inspector = Inspector(self.analysis)
         self.inspector.label_edit_requested.connect(self.edit_photo)
-        self.inspector_dock = QDockWidget("Photo inspector", self)
-        self.inspector_dock.setObjectName("inspector")
-        self.inspector_dock.setWidget(self.inspector)
-        self.inspector.setMinimumWidth(240)
+        self.inspector_dock = InspectorDock(self.inspector, self.tabs, self)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
-        self._inspector_wanted = True
-        self._last_tab = 0
-        self.tabs.currentChanged.connect(self._tab_changed)
         self.full_screen = FullScreen(
             self,
             lambda: self.tabs.currentWidget() is self.compare,
@@ -350,16 +343,6 @@ class MainWindow(QMainWindow):
     def reload_photos_async(self, then: Callable[[], None] = lambda: None) -> Task | None:
         """Read the patient's photos and course on a worker, show them, then call `then()`."""
         return self.photos_page.reload_async(lambda exc: show_error(self, "The photos could not be read", exc), then)
-
-    def _tab_changed(self, _index: int) -> None:
-        """The inspector is about the grid's photo: it gives its room to the other tabs."""
-        index = self.tabs.currentIndex()
-        if self._last_tab == 0 and index != 0:
-            self._inspector_wanted = not self.inspector_dock.isHidden()
-            self.inspector_dock.hide()
-        elif index == 0 and self._last_tab != 0:
-            self.inspector_dock.setVisible(self._inspector_wanted)
-        self._last_tab = index
 
     # --- pairs ---------------------------------------------------------------------------
     def suggested_pairs(self) -> list[object]:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from photocompare.core.errors import LibraryError
 from photocompare.ui import library_access, palette
+from photocompare.ui.analysis_service import AnalysisService
 from photocompare.ui.course_format import (
     as_date,
     baseline_of,
@@ -195,7 +196,7 @@ class ReviewWindow(QWidget):
         pin_check: Callable[[str], bool] | None = None,
         settings_store: Any | None = None,
         align: bool = True,
-        analysis: Any | None = None,
+        analysis: AnalysisService | None = None,
         pin_dialog: Callable[[QWidget], PinDialog] = PinDialog,
         parent: QWidget | None = None,
     ) -> None:
@@ -204,7 +205,7 @@ class ReviewWindow(QWidget):
         # The app's shared ui.analysis_service.AnalysisService (one face model, used on workers,
         # native chatter silenced). Without one, this window makes its own on first use.
         self._analysis = analysis
-        self._own_analysis: Any = None
+        self._own_analysis: AnalysisService | None = None
         self._pin_hash = pin_hash
         self._pin_check = pin_check
         if pin_check is None and pin_hash is None and settings_store is not None:
@@ -305,6 +306,21 @@ class ReviewWindow(QWidget):
     def pin_required(self) -> bool:
         return bool(self._pin_hash) or self._pin_check is not None
 
+    def aligned_pairs(self) -> frozenset[int]:
+        """Indices of the pairs whose after photo has been aligned onto the before photo."""
+        return frozenset(self._aligned)
+
+    @property
+    def analysis_in_use(self) -> AnalysisService | None:
+        """The face analysis this window aligns with: the app's shared one, or the one it made
+        for itself (None before the first alignment and after the window was closed)."""
+        return self._analysis if self._analysis is not None else self._own_analysis
+
+    @property
+    def made_own_analysis(self) -> bool:
+        """True while this window holds a face model of its own (it had none handed in)."""
+        return self._own_analysis is not None
+
     def check_pin(self, pin: str) -> bool:
         if self._pin_hash:
             return verify_pin(pin, self._pin_hash)
@@ -384,14 +400,12 @@ class ReviewWindow(QWidget):
             )
         return "  ".join(p for p in parts if p)
 
-    def _analysis_service(self) -> Any:
+    def _analysis_service(self) -> AnalysisService:
         """The shared analysis service, or (standalone) one of our own: it creates a single
         FaceAnalyzer, on the worker, inside quiet.native_stderr_silenced()."""
         if self._analysis is not None:
             return self._analysis
         if self._own_analysis is None:
-            from photocompare.ui.analysis_service import AnalysisService
-
             self._own_analysis = AnalysisService(getattr(self._library, "limits", None))
         return self._own_analysis
 

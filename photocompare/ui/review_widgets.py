@@ -45,6 +45,10 @@ class PictureView(QWidget):
     def caption(self) -> str:
         return self._caption
 
+    def badge(self) -> str:
+        """The small note in the corner, e.g. "aligned to before"."""
+        return self._badge
+
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)

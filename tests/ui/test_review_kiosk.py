@@ -118,12 +118,12 @@ def test_review_mode_aligns_with_the_shared_analysis_service_only(qtbot, window,
     review = window.open_review_mode()
     assert review is not None
     qtbot.addWidget(review)
-    assert review._analysis is analysis
-    qtbot.waitUntil(lambda: bool(review._aligned), timeout=30_000)
+    assert review.analysis_in_use is analysis
+    qtbot.waitUntil(lambda: bool(review.aligned_pairs()), timeout=30_000)
     pair = review.current_pair
     assert (pair.before.path, pair.after.path) in calls
     assert analysis.created == 1
-    assert review._own_analysis is None
+    assert not review.made_own_analysis
     review.leave_with_pin("")
 
 
@@ -132,15 +132,16 @@ def test_review_mode_alone_builds_one_silenced_analyzer(qtbot, library, capfd):
     review = ReviewWindow(library, patient.id)
     qtbot.addWidget(review)
     review.show()
-    qtbot.waitUntil(lambda: bool(review._aligned), timeout=60_000)
-    own = review._own_analysis
+    qtbot.waitUntil(lambda: bool(review.aligned_pairs()), timeout=60_000)
+    assert review.made_own_analysis
+    own = review.analysis_in_use
     assert own is not None and own.created == 1
     if len(review.pairs) > 1:  # another cycle reuses the same analyzer
         review.show_pair(0)
-        qtbot.waitUntil(lambda: 0 in review._aligned, timeout=30_000)
+        qtbot.waitUntil(lambda: 0 in review.aligned_pairs(), timeout=30_000)
         assert own.created == 1
     review.close()
-    assert review._own_analysis is None
+    assert not review.made_own_analysis and review.analysis_in_use is None
     qtbot.waitUntil(lambda: own._closed, timeout=10_000)
     err = capfd.readouterr().err
     assert not [c for c in CHATTER if c in err], err[-1500:]
@@ -168,7 +169,7 @@ def test_review_mode_hides_every_other_window_until_it_is_left(qtbot, window, tm
     QApplication.processEvents()
     assert not late.isVisible()
     review.resize(1280, 800)
-    qtbot.waitUntil(lambda: bool(review._aligned), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(review.aligned_pairs()), timeout=30_000)
     _shot(review, "review_mode", tmp_path)
     assert review.leave_with_pin("")
     assert window.isVisible() and other.isVisible() and late.isVisible()
