@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:  # the face analysis is loaded by whoever hands it in, not by this module
+    from photocompare.core.pairing import PairResult
+    from photocompare.settings import CheckThresholds
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,14 @@ class ProgressSink(Protocol):
     """Where a long preparation reports its steps (a worker's task context)."""
 
     def progress(self, done: int, total: int, message: str = "") -> None: ...
+
+
+class PairAnalysis(Protocol):
+    """The face analysis of a pair (the app's shared analysis service)."""
+
+    def compare(
+        self, before_path: str, after_path: str, thresholds: CheckThresholds | None, *, align: bool
+    ) -> PairResult: ...
 
 
 @dataclass
@@ -39,7 +51,7 @@ class PairPictures:
     heat: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict)
     midline_x: float | None = None  # face midline in display px of before
     eye_line_y: float | None = None
-    result: Any = None  # the pairing's PairResult (None when the analysis is unavailable)
+    result: PairResult | None = None  # None when the analysis is unavailable
     note: str = ""  # why alignment / checks are missing
 
     def after(self, aligned: bool, matched: bool) -> np.ndarray:
@@ -100,8 +112,8 @@ def difference_heatmap(before: np.ndarray, after: np.ndarray, valid: np.ndarray 
 def prepare_pair(
     before_path: str,
     after_path: str,
-    analysis: Any | None,
-    thresholds: Any,
+    analysis: PairAnalysis | None,
+    thresholds: CheckThresholds | None,
     ctx: ProgressSink | None = None,
 ) -> PairPictures:
     """Worker side: analyse and align the pair, then build the display pictures."""

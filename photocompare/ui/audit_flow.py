@@ -4,7 +4,7 @@ database write must not stall the window) and the audit log dialog opens from th
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QWidget
@@ -34,7 +34,7 @@ class AuditTrail(QObject):
         action_name: str,
         patient_id: int | None,
         external_id: str | None = None,
-        details: dict[str, Any] | None = None,
+        details: dict[str, object] | None = None,
     ) -> Task | None:
         """`action_name` is the constant's name in library.audit, e.g. "PATIENT_OPENED"."""
         action = getattr(audit_log, action_name, None)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -37,11 +36,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core.course import CourseReport, PeriodFigures
 from photocompare.core.pair_pictures import PairPictures, prepare_pair
+from photocompare.settings import CheckThresholds
+from photocompare.ui.analysis_service import AnalysisService
 from photocompare.ui.consistency_panel import ConsistencyPanel
 from photocompare.ui.image_canvas import ImageCanvas, ViewState
+from photocompare.ui.library_access import PatientRow, PhotoRow
 from photocompare.ui.qimage import qimage_from_rgb
-from photocompare.ui.workers import TaskContext, run_task
+from photocompare.ui.workers import Task, TaskContext, run_task
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +65,12 @@ MODES = (
 class PairContext:
     """What a pair is: the two photos (PhotoRow), and the migraine-course periods they fall in."""
 
-    before: Any
-    after: Any
-    before_period: Any = None
-    after_period: Any = None
-    course_report: Any = None
-    patient: Any = None
+    before: PhotoRow
+    after: PhotoRow
+    before_period: PeriodFigures | None = None
+    after_period: PeriodFigures | None = None
+    course_report: CourseReport | None = None
+    patient: PatientRow | None = None
 
 
 class CompareView(QWidget):
@@ -81,7 +84,7 @@ class CompareView(QWidget):
     busy_changed = Signal(bool)
     full_screen_requested = Signal()
 
-    def __init__(self, analysis: Any | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, analysis: AnalysisService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis = analysis
         self.thresholds = None
@@ -269,7 +272,7 @@ class CompareView(QWidget):
         self.matched_box.setEnabled(on and self.pictures is not None and bool(self.pictures.matched))
 
     # --- opening a pair ----------------------------------------------------------------
-    def open_pair(self, context: PairContext, thresholds: Any = None) -> Any:
+    def open_pair(self, context: PairContext, thresholds: CheckThresholds | None = None) -> Task:
         """Start preparing the pair off the GUI thread; returns the worker task."""
         self.context = context
         self.thresholds = thresholds
@@ -332,7 +335,7 @@ class CompareView(QWidget):
         self.pair_ready.emit(pics)
 
     def _show_periods(self, c: PairContext) -> None:
-        def text(period: Any) -> str:
+        def text(period: PeriodFigures | None) -> str:
             if period is None:
                 return "no diary figures"
             label = getattr(period, "label", "period")
@@ -485,7 +488,7 @@ class CompareView(QWidget):
         right.update()
 
     def shown_images(self) -> dict[str, QImage | None]:
-        """What the canvases currently show (tests)."""
+        """What the canvases currently show: the pictures of the current mode."""
         return {"left": self.left.image, "right": self.right.image, "under": self.left.under, "over": self.left.over}
 
     def stop(self) -> None:
