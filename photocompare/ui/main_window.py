@@ -65,7 +65,7 @@ from photocompare.ui.sheet_export import (
     PrinterChooser,
     SheetExport,
     ask_printer,
-    run_export_dialog,
+    exec_export_dialog,
 )
 from photocompare.ui.window_state import FullScreen, restore_window, save_window
 from photocompare.ui.workers import Task, run_task
@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         suggest_labels_after_import: bool = True,
         warm_up_analysis: bool = True,
         choose_printer: PrinterChooser = ask_printer,
-        run_export_dialog: DialogRunner = run_export_dialog,
+        run_export_dialog: DialogRunner = exec_export_dialog,
         choose_import_files: PathChooser = choose_photo_files,
         choose_import_folder: PathChooser = choose_photo_folder,
     ) -> None:
@@ -113,25 +113,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.undo_stack = QUndoStack(self)
 
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.hide()
-        self.statusBar().addPermanentWidget(self.progress)
-        self.audit_trail = AuditTrail(library, self)
-        self.imports = ImportFlow(
-            library, self.settings_store, self.progress, self.report_status, self,
-            choose_files=choose_import_files, choose_folder=choose_import_folder,
-        )
-        self.imports.imported.connect(self._imported)
-        self.labeller = LabelSuggester(library, self.analysis, self.progress, self.report_status, self)
-        self.labeller.finished.connect(self._labels_suggested)
-        self.sheets = SheetExport(
-            library, self.settings_store, self.audit_trail, self, self.report_status,
-            lambda photos, use: self.open_consent(photos, use), choose_printer, run_export_dialog,
-        )
-        self.sheets.finished.connect(self.export_finished)
-        self.kiosk = ReviewKiosk(library, self.settings_store, self.analysis, self.audit_trail, self)
-
+        self._build_workflows(choose_printer, run_export_dialog, choose_import_files, choose_import_folder)
         self._build_photos_page()
         self._build_tabs()
         self._build_inspector()
@@ -147,6 +129,30 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
     # --- layout --------------------------------------------------------------------------
+    def _build_workflows(
+        self, choose_printer: PrinterChooser, run_export_dialog: DialogRunner,
+        choose_import_files: PathChooser, choose_import_folder: PathChooser,
+    ) -> None:
+        """One collaborator per workflow; they report to the status bar and its progress bar."""
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.audit_trail = AuditTrail(self.library, self)
+        self.imports = ImportFlow(
+            self.library, self.settings_store, self.progress, self.report_status, self,
+            choose_files=choose_import_files, choose_folder=choose_import_folder,
+        )
+        self.imports.imported.connect(self._imported)
+        self.labeller = LabelSuggester(self.library, self.analysis, self.progress, self.report_status, self)
+        self.labeller.finished.connect(self._labels_suggested)
+        self.sheets = SheetExport(
+            self.library, self.settings_store, self.audit_trail, self, self.report_status,
+            lambda photos, use: self.open_consent(photos, use), choose_printer, run_export_dialog,
+        )
+        self.sheets.finished.connect(self.export_finished)
+        self.kiosk = ReviewKiosk(self.library, self.settings_store, self.analysis, self.audit_trail, self)
+
     def _build_photos_page(self) -> None:
         self.patient_list = PatientList()
         self.patient_list.patient_selected.connect(self.show_patient)

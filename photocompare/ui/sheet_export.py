@@ -51,7 +51,7 @@ def ask_printer(printer: QPrinter, parent: QWidget) -> bool:
     return dialog.exec() == QPrintDialog.DialogCode.Accepted
 
 
-def run_export_dialog(dialog: ExportDialog) -> bool:
+def exec_export_dialog(dialog: ExportDialog) -> bool:
     """The export dialog, modal; True when the user chose to go ahead."""
     return dialog.exec() == ExportDialog.DialogCode.Accepted
 
@@ -107,7 +107,7 @@ class SheetExport(QObject):
         report_status: StatusReporter,
         open_consent: ConsentOpener,
         choose_printer: PrinterChooser = ask_printer,
-        run_dialog: DialogRunner = run_export_dialog,
+        run_dialog: DialogRunner = exec_export_dialog,
     ) -> None:
         super().__init__(parent)
         self.library = library
