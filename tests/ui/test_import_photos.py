@@ -14,10 +14,11 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialogButtonBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QProgressBar, QWidget  # noqa: E402
 
 from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui import library_access as la  # noqa: E402
+from photocompare.ui.import_flow import ImportFlow  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
@@ -214,3 +215,47 @@ def test_importing_a_folder_that_holds_the_library_skips_the_library_s_own_thumb
         w.close()
         w.shutdown()
         lib.close()
+
+
+class _CountingBar(QProgressBar):
+    """A progress bar that remembers every value the import showed on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[int] = []
+
+    def setValue(self, value: int) -> None:  # noqa: N802 - Qt's name
+        self.values.append(value)
+        super().setValue(value)
+
+
+@pytest.mark.parametrize(
+    ("seconds_per_file", "shown"),
+    [(0.0, [3]), (0.05, [2, 3]), (1.0, [1, 2, 3])],
+    ids=["all-at-once", "every-other-file", "slow-import"],
+)
+def test_import_progress_reaches_the_window_at_most_ten_times_a_second(
+    qtbot, library, tmp_path, seconds_per_file, shown
+):
+    """Progress is passed to the window only when PROGRESS_INTERVAL_S has gone by since the last
+    report (and always for the last file), so a fast import never floods the event loop."""
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    files = [faces / "obama-240p.jpg", faces / "biden.jpg", faces / "obama-480p.jpg"]
+    now = [0.0]
+
+    def clock() -> float:  # each file takes `seconds_per_file`
+        now[0] += seconds_per_file
+        return now[0]
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    bar = _CountingBar()
+    patient = la.save_patient(library, patient_id=None, external_id="P-9", display_name="", birth_year=None, notes="")
+    flow = ImportFlow(
+        library, SettingsStore.at_path(tmp_path / "settings.ini"), bar, lambda text, ms: None, parent, clock=clock
+    )
+    with qtbot.waitSignal(flow.imported, timeout=60_000) as blocker:
+        assert flow.start(patient, files) is not None
+    assert blocker.args[0].counts() == {"imported": 3, "duplicates": 0, "rejected": 0}
+    assert bar.values == shown
+    flow.dialog.accept()
