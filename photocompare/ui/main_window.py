@@ -39,6 +39,7 @@ from photocompare.ui import library_access as la
 from photocompare.ui.about_dialog import AboutDialog
 from photocompare.ui.analysis_service import AnalysisService
 from photocompare.ui.audit_flow import AuditTrail
+from photocompare.ui.audit_view import AuditDialog
 from photocompare.ui.compare_view import CompareView, PairContext
 from photocompare.ui.consent_dialog import ConsentDialog
 from photocompare.ui.consent_flow import record_consent
@@ -474,8 +475,8 @@ class MainWindow(QMainWindow):
                 photos = [context.before, context.after]
         return record_consent(self, self.library, photos, use, lambda text: self.report_status(text, 8000))
 
-    def open_audit_log(self) -> None:
-        self.audit_trail.open_log(self)
+    def open_audit_log(self) -> AuditDialog:
+        return self.audit_trail.open_log(self)
 
     def open_review_mode(self) -> ReviewWindow | None:
         """Show the patient their own progress, with the rest of the app out of sight."""
