@@ -49,7 +49,7 @@ def setup_logging(directory: Path | None = None) -> Path:
 
 
 def icon_path() -> Path | None:
-    """The app icon that packaging (engineer H) puts in resources/icons, when present."""
+    """The app icon that packaging puts in resources/icons, when present."""
     candidates = [ROOT / "resources" / "icons"]
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
@@ -170,7 +170,7 @@ def run_gui(library: str | None = None, store: str | None = None, demo: bool = F
     icon = icon_path()
     if icon is not None:
         qicon = QIcon()
-        for size_png in sorted(icon.parent.glob("photocompare-*.png")):  # every size H made
+        for size_png in sorted(icon.parent.glob("photocompare-*.png")):  # every size packaging made
             qicon.addFile(str(size_png))
         if qicon.isNull():
             qicon = QIcon(str(icon))
@@ -179,7 +179,7 @@ def run_gui(library: str | None = None, store: str | None = None, demo: bool = F
     log.info("PhotoCompare %s starting (demo=%s, review=%s)", __version__, demo, bool(review))
 
     from photocompare.core.errors import PhotoCompareError
-    from photocompare.ui.main_window import MainWindow, ReviewWindow
+    from photocompare.ui.main_window import MainWindow
     from photocompare.ui.settings_store import SettingsStore
 
     settings = SettingsStore()
@@ -197,9 +197,6 @@ def run_gui(library: str | None = None, store: str | None = None, demo: bool = F
             return 2
     window = MainWindow(lib, settings)
     if review:
-        if ReviewWindow is None:
-            QMessageBox.critical(None, APP_NAME, "Review mode is not available in this build.")
-            return 2
         if not window.select_patient_by_external_id(review):
             QMessageBox.critical(None, APP_NAME, f"There is no patient with the ID {review}.")
             return 2
@@ -207,8 +204,7 @@ def run_gui(library: str | None = None, store: str | None = None, demo: bool = F
         if review_window is None:
             return 2
         # kiosk: only the review window; the app ends when the patient view is left
-        if hasattr(review_window, "left"):
-            review_window.left.connect(window.show)
+        review_window.left.connect(window.show)
         review_window.showFullScreen() if os.environ.get("PHOTOCOMPARE_KIOSK") else review_window.show()
     else:
         window.show()

@@ -7,33 +7,26 @@ labelled "adjusted"), F or Ctrl+0 fit, Ctrl+1 100 %, +/- zoom, wheel zoom about 
 drag to pan, F11 full screen.
 
 Everything heavy (decoding at full resolution, analysis, alignment warp, lighting match,
-difference map) runs on a worker; the GUI thread only paints ready-made images. The warp and the
-lighting match are B's (`core.align`); this module only arranges pictures on screen.
+difference map) runs on a worker (`core.pair_pictures`); the GUI thread only paints ready-made
+images on the canvases of `image_canvas`. This module arranges them and holds the controls.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
-    QColor,
-    QFont,
     QImage,
     QKeySequence,
-    QPainter,
-    QPen,
 )
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QSlider,
     QSpinBox,
     QSplitter,
@@ -43,14 +36,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core.analysis_service import AnalysisService
+from photocompare.core.course import CourseReport, PeriodFigures
+from photocompare.core.pair_pictures import PairPictures, prepare_pair
+from photocompare.library.api import PatientRow, PhotoRow
+from photocompare.settings import CheckThresholds
 from photocompare.ui.consistency_panel import ConsistencyPanel
-from photocompare.ui.thumbnail_loader import qimage_from_rgb
-from photocompare.ui.workers import TaskContext, run_task
+from photocompare.ui.image_canvas import ImageCanvas, ViewState
+from photocompare.ui.qimage import qimage_from_rgb
+from photocompare.ui.workers import Task, TaskContext, run_task
 
 log = logging.getLogger(__name__)
-
-DISPLAY_MAX_SIDE = 2048
-HEAT_FULL_SCALE = 64.0  # grey-level difference shown as the hottest colour
 
 MODES = (
     ("side", "Side by side", "1"),
@@ -63,392 +59,18 @@ MODES = (
 
 
 # --------------------------------------------------------------------------------------------
-# Pictures prepared off the GUI thread
-# --------------------------------------------------------------------------------------------
-@dataclass
-class PairPictures:
-    """Display-resolution arrays, all in BEFORE's frame (H, W of `before`)."""
-
-    before: np.ndarray
-    after_taken: np.ndarray  # as taken, scaled to before's width (cropped/padded to its height)
-    after_aligned: np.ndarray | None  # warped onto before by B's alignment
-    full_width: int
-    aligned_valid: np.ndarray | None = None  # bool (H, W): the warped after photo has pixels  # before's full-resolution width (100 % zoom)
-    matched: dict[bool, np.ndarray] = field(default_factory=dict)  # aligned? -> lighting-matched
-    heat: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict)
-    midline_x: float | None = None  # face midline in display px of before
-    eye_line_y: float | None = None
-    result: Any = None  # B's PairResult (or None when the analysis is unavailable)
-    note: str = ""  # why alignment / checks are missing
-
-    def after(self, aligned: bool, matched: bool) -> np.ndarray:
-        base = self.after_aligned if aligned and self.after_aligned is not None else self.after_taken
-        key = aligned and self.after_aligned is not None
-        if matched and key in self.matched:
-            return self.matched[key]
-        return base
-
-    def heatmap(self, aligned: bool, matched: bool) -> np.ndarray:
-        key = (aligned and self.after_aligned is not None, matched)
-        if key not in self.heat:
-            valid = self.aligned_valid if key[0] else None
-            self.heat[key] = difference_heatmap(self.before, self.after(*key), valid)
-        return self.heat[key]
-
-
-def _resize(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
-    import cv2
-
-    return cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
-
-
-def _display_size(w: int, h: int) -> tuple[int, int, float]:
-    s = min(1.0, DISPLAY_MAX_SIDE / max(w, h))
-    return max(1, round(w * s)), max(1, round(h * s)), s
-
-
-def _fit_into(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Scale to `width` keeping the aspect ratio; crop or pad (black) to `height`."""
-    h, w = rgb.shape[:2]
-    new_h = max(1, round(h * width / w))
-    scaled = _resize(rgb, width, new_h)
-    out = np.zeros((height, width, 3), np.uint8)
-    top = max(0, (height - new_h) // 2)
-    src_top = max(0, (new_h - height) // 2)
-    rows = min(height, new_h)
-    out[top : top + rows] = scaled[src_top : src_top + rows]
-    return out
-
-
-def difference_heatmap(before: np.ndarray, after: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
-    """|luminance difference| as a colour map (fixed scale, so identical photos look dark).
-    Outside `valid` (where the aligned after photo has no pixels) nothing is compared."""
-    import cv2
-
-    a = cv2.cvtColor(before, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    b = cv2.cvtColor(after, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    diff = cv2.GaussianBlur(np.abs(a - b), (0, 0), 1.5)
-    if valid is not None:
-        diff[~cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)] = 0
-    level = np.clip(diff * (255.0 / HEAT_FULL_SCALE), 0, 255).astype(np.uint8)
-    heat = cv2.cvtColor(cv2.applyColorMap(level, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
-    grey = cv2.cvtColor(a.astype(np.uint8), cv2.COLOR_GRAY2RGB)
-    return cv2.addWeighted(heat, 0.8, grey, 0.2, 0)
-
-
-def prepare_pair(
-    before_path: str,
-    after_path: str,
-    analysis: Any | None,
-    thresholds: Any,
-    ctx: TaskContext | None = None,
-) -> PairPictures:
-    """Worker-side: analyse and align the pair (B's core), then build the display pictures."""
-    from photocompare.core.images import load_rgb
-
-    def step(i: int, text: str) -> None:
-        if ctx is not None:
-            ctx.progress(i, 5, text)
-
-    result, note = None, ""
-    if analysis is not None:
-        step(0, "Checking the pair…")
-        try:
-            result = analysis.compare(before_path, after_path, thresholds, align=True)
-        except ImportError:
-            note = "The consistency checks are not available in this build."
-        except Exception as exc:  # the pictures are still worth showing
-            log.warning("pair analysis failed: %s", exc)
-            note = f"Analysis failed: {exc}"
-    step(1, "Loading the photos…")
-    before_img = load_rgb(before_path, max_side=DISPLAY_MAX_SIDE)
-    after_img = load_rgb(after_path, max_side=DISPLAY_MAX_SIDE)
-    before = before_img.rgb
-    if max(before.shape[:2]) > DISPLAY_MAX_SIDE:
-        dw, dh, _ = _display_size(before.shape[1], before.shape[0])
-        before = _resize(before, dw, dh)
-    dh, dw = before.shape[:2]
-    before_scale = dw / before_img.full_width  # display px per full-res px
-    after_taken = _fit_into(after_img.rgb, dw, dh)
-    aligned = None
-    aligned_valid = None
-    alignment = getattr(result, "alignment", None) if result is not None else None
-    if alignment is not None:
-        step(2, "Aligning…")
-        try:
-            from photocompare.core.align import warp_with_coverage
-
-            after_scale = after_img.rgb.shape[1] / after_img.full_width
-            warped = warp_with_coverage(
-                after_img.rgb, alignment, before.shape, after_scale=after_scale, before_scale=before_scale
-            )
-            aligned, aligned_valid = warped.rgb, warped.coverage
-        except Exception as exc:
-            log.warning("alignment warp failed: %s", exc)
-            note = note or f"Alignment could not be applied: {exc}"
-    elif result is not None and not note:
-        note = "No alignment: a face was not found in both photos."
-    pics = PairPictures(
-        before=np.ascontiguousarray(before),
-        after_taken=after_taken,
-        after_aligned=aligned,
-        aligned_valid=aligned_valid,
-        full_width=before_img.full_width,
-        result=result,
-        note=note,
-    )
-    step(3, "Matching lighting (display only)…")
-    try:
-        from photocompare.core.align import match_photometric
-
-        pics.matched[False] = np.ascontiguousarray(match_photometric(after_taken, pics.before))
-        if aligned is not None:
-            pics.matched[True] = np.ascontiguousarray(match_photometric(aligned, pics.before))
-    except Exception as exc:  # lighting match is optional; the toggle is disabled without it
-        log.info("lighting match unavailable: %s", exc)
-    step(4, "Difference map…")
-    default_aligned = aligned is not None
-    pics.heatmap(default_aligned, False)
-    face = getattr(getattr(result, "before", None), "face", None)
-    if face is not None:
-        s = before_scale
-        try:
-            lm = np.asarray(face.landmarks_px)
-            # midline through nose bridge (168) and chin (152); eye line through eye corners
-            pics.midline_x = float((lm[168, 0] + lm[152, 0]) / 2 * s)
-            pics.eye_line_y = float((lm[33, 1] + lm[263, 1]) / 2 * s)
-        except Exception:
-            x, y, w, h = face.box
-            pics.midline_x = (x + w / 2) * s
-    step(5, "Ready")
-    return pics
-
-
-# --------------------------------------------------------------------------------------------
-# Synchronised zoom / pan
-# --------------------------------------------------------------------------------------------
-class ViewState(QObject):
-    """Zoom (screen px per scene px) and the scene point at the view's centre; shared by all
-    canvases so side-by-side panes stay in step."""
-
-    changed = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.zoom = 1.0
-        self.cx = 0.0
-        self.cy = 0.0
-        self.fit = True
-        self.scene_w = 1
-        self.scene_h = 1
-        self.canvases: list[QWidget] = []
-
-    def viewport(self) -> tuple[float, float]:
-        """The common viewport of the visible canvases (the smallest), so panes that differ by
-        a layout pixel still show exactly the same part of the scene at the same zoom."""
-        sizes = [(c.width(), c.height()) for c in self.canvases if c.isVisible()] or [
-            (c.width(), c.height()) for c in self.canvases
-        ]
-        if not sizes:
-            return 1.0, 1.0
-        return float(max(1, min(w for w, _ in sizes))), float(max(1, min(h for _, h in sizes)))
-
-    def set_scene(self, w: int, h: int) -> None:
-        self.scene_w, self.scene_h = max(1, w), max(1, h)
-        self.cx, self.cy = w / 2, h / 2
-        self.fit = True
-        self.changed.emit()
-
-    def fit_zoom(self, view_w: int, view_h: int) -> float:
-        return max(1e-3, min(view_w / self.scene_w, view_h / self.scene_h))
-
-    def set_view(self, zoom: float, cx: float, cy: float) -> None:
-        self.zoom = float(np.clip(zoom, 0.02, 32.0))
-        self.cx = float(np.clip(cx, 0, self.scene_w))
-        self.cy = float(np.clip(cy, 0, self.scene_h))
-        self.fit = False
-        self.changed.emit()
-
-    def set_fit(self) -> None:
-        self.fit = True
-        self.cx, self.cy = self.scene_w / 2, self.scene_h / 2
-        self.changed.emit()
-
-
-class ImageCanvas(QWidget):
-    """Paints one or two pictures in scene coordinates under the shared ViewState."""
-
-    def __init__(self, state: ViewState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
-        state.canvases.append(self)
-        state.changed.connect(self.update)
-        self.setMinimumSize(160, 120)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.mode = "single"
-        self.image: QImage | None = None  # single / blink-current / diff
-        self.under: QImage | None = None  # wipe, onion: the BEFORE picture
-        self.over: QImage | None = None  # wipe, onion: the AFTER picture
-        self.wipe = 0.5
-        self.opacity = 0.5
-        self.caption = ""
-        self.caption_right = ""
-        self.grid = False
-        self.midline_x: float | None = None
-        self.eye_line_y: float | None = None
-        self._drag: QPointF | None = None
-        self.setMouseTracking(False)
-
-    # geometry ---------------------------------------------------------------------------
-    def effective_zoom(self) -> float:
-        s = self.state
-        return s.fit_zoom(*s.viewport()) if s.fit else s.zoom
-
-    def _centre(self) -> tuple[float, float]:
-        vw, vh = self.state.viewport()
-        return vw / 2, vh / 2
-
-    def scene_to_widget(self, x: float, y: float) -> QPointF:
-        z = self.effective_zoom()
-        ox, oy = self._centre()
-        return QPointF(ox + (x - self.state.cx) * z, oy + (y - self.state.cy) * z)
-
-    def widget_to_scene(self, p: QPointF) -> tuple[float, float]:
-        z = self.effective_zoom()
-        ox, oy = self._centre()
-        return self.state.cx + (p.x() - ox) / z, self.state.cy + (p.y() - oy) / z
-
-    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
-        s = self.state
-        z = self.effective_zoom()
-        ox, oy = self._centre()
-        anchor = anchor if anchor is not None else QPointF(ox, oy)
-        sx, sy = self.widget_to_scene(anchor)
-        new_z = float(np.clip(z * factor, 0.02, 32.0))
-        cx = sx - (anchor.x() - ox) / new_z
-        cy = sy - (anchor.y() - oy) / new_z
-        s.set_view(new_z, cx, cy)
-
-    # events -----------------------------------------------------------------------------
-    def wheelEvent(self, event) -> None:
-        steps = event.angleDelta().y() / 120.0
-        if steps:
-            self.zoom_by(1.25**steps, event.position())
-        event.accept()
-
-    def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            if self.mode == "wipe" and event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                self._set_wipe_from(event.position())
-            else:
-                self._drag = event.position()
-                self.setCursor(Qt.CursorShape.ClosedHandCursor)
-
-    def mouseMoveEvent(self, event) -> None:
-        if self._drag is not None:
-            delta = event.position() - self._drag
-            self._drag = event.position()
-            z = self.effective_zoom()
-            self.state.set_view(z, self.state.cx - delta.x() / z, self.state.cy - delta.y() / z)
-
-    def mouseReleaseEvent(self, event) -> None:
-        self._drag = None
-        self.unsetCursor()
-
-    def _set_wipe_from(self, pos: QPointF) -> None:
-        x, _ = self.widget_to_scene(pos)
-        self.wipe = float(np.clip(x / self.state.scene_w, 0, 1))
-        self.update()
-
-    # painting ---------------------------------------------------------------------------
-    def paintEvent(self, _event) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), QColor("#1e1e1e"))
-        s = self.state
-        z = self.effective_zoom()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, z < 2.0)
-        p.save()
-        p.translate(*self._centre())
-        p.scale(z, z)
-        p.translate(-s.cx, -s.cy)
-        scene = QRectF(0, 0, s.scene_w, s.scene_h)
-        if self.mode in ("wipe", "onion") and self.under is not None and self.over is not None:
-            if self.mode == "wipe":
-                split = s.scene_w * self.wipe
-                p.drawImage(scene, self.over)
-                p.save()
-                p.setClipRect(QRectF(0, 0, split, s.scene_h))
-                p.drawImage(scene, self.under)
-                p.restore()
-            else:
-                p.drawImage(scene, self.under)
-                p.setOpacity(self.opacity)
-                p.drawImage(scene, self.over)
-                p.setOpacity(1.0)
-        elif self.image is not None:
-            p.drawImage(scene, self.image)
-        p.restore()
-        if self.mode == "wipe" and self.under is not None:
-            x = self.scene_to_widget(s.scene_w * self.wipe, 0).x()
-            p.setPen(QPen(QColor("#ffffff"), 2))
-            p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        if self.grid:
-            self._paint_grid(p)
-        self._paint_caption(p)
-        p.end()
-
-    def _paint_grid(self, p: QPainter) -> None:
-        s = self.state
-        top_left = self.scene_to_widget(0, 0)
-        bottom_right = self.scene_to_widget(s.scene_w, s.scene_h)
-        rect = QRectF(top_left, bottom_right)
-        p.setPen(QPen(QColor(255, 255, 255, 90), 1))
-        for i in range(1, 8):
-            x = rect.left() + rect.width() * i / 8
-            y = rect.top() + rect.height() * i / 8
-            p.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-            p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-        pen = QPen(QColor("#00e0ff"), 2, Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        mx = self.midline_x if self.midline_x is not None else s.scene_w / 2
-        x = self.scene_to_widget(mx, 0).x()
-        p.drawLine(QPointF(x, rect.top()), QPointF(x, rect.bottom()))
-        if self.eye_line_y is not None:
-            y = self.scene_to_widget(0, self.eye_line_y).y()
-            p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-
-    def _paint_caption(self, p: QPainter) -> None:
-        font = QFont(self.font())
-        font.setPointSizeF(max(9.0, font.pointSizeF()))
-        font.setBold(True)
-        p.setFont(font)
-        fm = p.fontMetrics()
-        for text, right in ((self.caption, False), (self.caption_right, True)):
-            if not text:
-                continue
-            w = fm.horizontalAdvance(text) + 12
-            h = fm.height() + 6
-            x = self.width() - w - 6 if right else 6
-            box = QRectF(x, 6, w, h)
-            p.fillRect(box, QColor(0, 0, 0, 170))
-            p.setPen(QColor("#ffd54a") if "adjusted" in text else QColor("#ffffff"))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-
-
-# --------------------------------------------------------------------------------------------
 # The view
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PairContext:
     """What a pair is: the two photos (PhotoRow), and the migraine-course periods they fall in."""
 
-    before: Any
-    after: Any
-    before_period: Any = None
-    after_period: Any = None
-    course_report: Any = None
-    patient: Any = None
+    before: PhotoRow
+    after: PhotoRow
+    before_period: PeriodFigures | None = None
+    after_period: PeriodFigures | None = None
+    course_report: CourseReport | None = None
+    patient: PatientRow | None = None
 
 
 class CompareView(QWidget):
@@ -462,7 +84,7 @@ class CompareView(QWidget):
     busy_changed = Signal(bool)
     full_screen_requested = Signal()
 
-    def __init__(self, analysis: Any | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, analysis: AnalysisService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.analysis = analysis
         self.thresholds = None
@@ -623,6 +245,17 @@ class CompareView(QWidget):
         self._update_controls()
         self._enable(False)
 
+    def set_period_widget(self, widget: QWidget) -> None:
+        """Show `widget` (e.g. the migraine figures of the pair) instead of the one-line
+        period summary above the pictures."""
+        self.period_area.addWidget(widget)
+        self.external_period_widget = True
+        self.period_label.hide()
+
+    def focus_pictures(self) -> None:
+        """Keyboard focus on the pictures, so the mode and zoom shortcuts work at once."""
+        self.left.setFocus()
+
     def _slider(self, name: str, value: int, slot) -> QSlider:
         s = QSlider(Qt.Orientation.Horizontal)
         s.setRange(0, 1000)
@@ -639,7 +272,7 @@ class CompareView(QWidget):
         self.matched_box.setEnabled(on and self.pictures is not None and bool(self.pictures.matched))
 
     # --- opening a pair ----------------------------------------------------------------
-    def open_pair(self, context: PairContext, thresholds: Any = None) -> Any:
+    def open_pair(self, context: PairContext, thresholds: CheckThresholds | None = None) -> Task:
         """Start preparing the pair off the GUI thread; returns the worker task."""
         self.context = context
         self.thresholds = thresholds
@@ -702,7 +335,7 @@ class CompareView(QWidget):
         self.pair_ready.emit(pics)
 
     def _show_periods(self, c: PairContext) -> None:
-        def text(period: Any) -> str:
+        def text(period: PeriodFigures | None) -> str:
             if period is None:
                 return "no diary figures"
             label = getattr(period, "label", "period")
@@ -855,7 +488,7 @@ class CompareView(QWidget):
         right.update()
 
     def shown_images(self) -> dict[str, QImage | None]:
-        """What the canvases currently show (tests)."""
+        """What the canvases currently show: the pictures of the current mode."""
         return {"left": self.left.image, "right": self.right.image, "under": self.left.under, "over": self.left.over}
 
     def stop(self) -> None:

@@ -3,7 +3,7 @@
 One checkbox per use (clinical record, sharing with the patient, insurer, teaching, marketing).
 A box is ticked when every selected photo has that consent, half-ticked when only some do. On
 Save, a ticked use is recorded for every selected photo and an unticked one is withdrawn where it
-was given; a half-ticked box is left as it is. G's `library.consent` does the work and writes
+was given; a half-ticked box is left as it is. `library.consent` does the work and writes
 each change to the audit log (who, when, which photo and use).
 """
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from photocompare.core.course_format import (
@@ -24,10 +24,11 @@ from photocompare.core.course_format import (
     main_periods,
     treatment_dates,
 )
+from photocompare.ui import palette
 
-HEADACHE_COLOUR = QColor("#d9822b")
-MIGRAINE_COLOUR = QColor("#7b3fa0")
-TREATMENT_COLOUR = QColor("#1f6fb2")
+HEADACHE_COLOUR = palette.HEADACHE
+MIGRAINE_COLOUR = palette.MIGRAINE
+TREATMENT_COLOUR = palette.MEDICATION
 
 
 @dataclass(frozen=True)

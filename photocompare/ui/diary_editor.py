@@ -46,12 +46,11 @@ from PySide6.QtWidgets import (
 from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
 from photocompare.core.errors import PhotoCompareError
 from photocompare.library import course_api as course_io
+from photocompare.ui import palette
 from photocompare.ui.date_field import DATE_FORMAT_HINT, IsoDateEdit
 
-HEADACHE_FREE = QColor("#d5f0d8")
-HEADACHE = QColor("#f7c99b")
-MIGRAINE = QColor("#c9a6e0")
-MEDICATION = QColor("#1f6fb2")
+HEADACHE_FREE, HEADACHE, MIGRAINE = palette.HEADACHE_FREE_TINT, palette.HEADACHE_TINT, palette.MIGRAINE_TINT
+MEDICATION = palette.MEDICATION
 
 
 def _py(d: QDate) -> dt.date:
@@ -94,7 +93,7 @@ class DiaryCalendar(QCalendarWidget):
     def _paint_text(self, painter: QPainter, rect: QRect, date: QDate, entry: DiaryDay) -> None:
         painter.save()
         in_month = date.month() == self.monthShown()
-        painter.setPen(self.palette().text().color() if in_month else QColor("#999"))
+        painter.setPen(self.palette().text().color() if in_month else palette.NOT_THIS_MONTH)
         if date == self.selectedDate():
             painter.setPen(QColor(self.palette().highlight().color()))
             painter.drawRect(rect.adjusted(1, 1, -2, -2))
@@ -224,10 +223,10 @@ class DiaryEditor(QWidget):
         form.addRow("Note", self.note_edit)
         form.addRow("", self.save_day_button)
         legend = QLabel(
-            "<span style='background:#d5f0d8'>&nbsp;headache-free&nbsp;</span> "
-            "<span style='background:#f7c99b'>&nbsp;headache&nbsp;</span> "
-            "<span style='background:#c9a6e0'>&nbsp;migraine&nbsp;</span> "
-            "<span style='color:#1f6fb2'>●</span> medication · "
+            f"<span style='background:{HEADACHE_FREE.name()}'>&nbsp;headache-free&nbsp;</span> "
+            f"<span style='background:{HEADACHE.name()}'>&nbsp;headache&nbsp;</span> "
+            f"<span style='background:{MIGRAINE.name()}'>&nbsp;migraine&nbsp;</span> "
+            f"<span style='color:{MEDICATION.name()}'>●</span> medication · "
             "keys: H, M, F, D, Del"
         )
         day_box = QGroupBox("Selected day")

@@ -1,6 +1,6 @@
 """"What is this export for?" — asked before a comparison sheet leaves the library.
 
-The use decides whose consent is needed (G's library.consent uses: clinical record, sharing with
+The use decides whose consent is needed (the uses of library.consent: clinical record, sharing with
 the patient, insurer, teaching, marketing); de-identifying prints the patient ID only (no name,
 no name in the PDF's metadata or the suggested file name). Paper and format (PDF / PNG) and the
 output path complete the choice. For printing, format and path are not asked.
@@ -26,13 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-# G's consent uses (library/consent.py); the fallback keeps the dialog usable without it.
-try:
-    from photocompare.library.consent import CLINICAL_RECORD, USE_LABELS, USES
-except ImportError:  # pragma: no cover - present in the full app
-    CLINICAL_RECORD = "clinical_record"
-    USES = ("clinical_record", "patient_sharing", "insurer", "teaching", "marketing")
-    USE_LABELS = {u: u.replace("_", " ") for u in USES}
+from photocompare.library.consent import CLINICAL_RECORD, USE_LABELS, USES
 
 FORMATS = (("pdf", "PDF document"), ("png", "PNG image (one per page)"))
 PAPERS = (("a4", "A4"), ("letter", "Letter"))

@@ -17,6 +17,8 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from photocompare.ui import palette
+
 VIEWS = ("front", "right", "left", "back")
 VIEW_TITLES = {
     "front": "Front",
@@ -27,15 +29,7 @@ VIEW_TITLES = {
 
 SIDE_MIRROR = 1.1  # right-profile x = SIDE_MIRROR - core x (see site_position)
 
-MUSCLE_COLOURS = {
-    "corrugator": QColor("#c0392b"),
-    "procerus": QColor("#8e44ad"),
-    "frontalis": QColor("#2471a3"),
-    "temporalis": QColor("#138d75"),
-    "occipitalis": QColor("#b9770e"),
-    "cervical_paraspinal": QColor("#6e2c00"),
-    "trapezius": QColor("#1e8449"),
-}
+MUSCLE_COLOURS = palette.MUSCLES
 
 
 @dataclass(frozen=True)
@@ -167,7 +161,7 @@ class HeadDiagram(QWidget):
         p.fillRect(self.rect(), self.palette().base())
         text = self.palette().text().color()
         outline = QPen(self.palette().mid().color().darker(130), 2)
-        skin = QColor("#f6e7da")
+        skin = palette.SKIN
         for view, rect in self._panels().items():
             p.setPen(text)
             p.drawText(
@@ -189,7 +183,7 @@ class HeadDiagram(QWidget):
         p.setFont(font)
         for site in self._sites:
             c = self.site_centre(site)
-            colour = MUSCLE_COLOURS.get(site.muscle, QColor("#555"))
+            colour = MUSCLE_COLOURS.get(site.muscle, palette.MUSCLE_UNKNOWN)
             injected = site.units > 0
             deviates = injected and site.units != site.standard_units
             if not site.follow_the_pain and not injected:
@@ -198,7 +192,7 @@ class HeadDiagram(QWidget):
             if site.follow_the_pain:
                 pen.setStyle(Qt.PenStyle.DashLine)
             if deviates and not site.follow_the_pain:
-                pen = QPen(QColor("#e67e22"), 2.5)
+                pen = QPen(palette.SITE_HIGHLIGHT, 2.5)
             p.setPen(pen)
             p.setBrush(QBrush(colour if injected else QColor(255, 255, 255, 200)))
             p.drawEllipse(c, r, r)

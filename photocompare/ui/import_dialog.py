@@ -167,7 +167,7 @@ class ImportDialog(QDialog):
         self.buttons.rejected.connect(self.accept)
 
     def rejected_rows(self) -> list[tuple[str, str]]:
-        """(file name, reason) of each rejected file as shown (tests read this)."""
+        """(file name, reason) of each rejected file, as the report shows them."""
         out = []
         for i in range(self.report.topLevelItemCount()):
             group = self.report.topLevelItem(i)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,13 +20,14 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from photocompare.core.labels import suggest_labels
 from photocompare.library.api import EXPRESSION_LABELS, VIEW_LABELS, PhotoRow
-from photocompare.ui.thumbnail_loader import qimage_from_rgb
+from photocompare.ui.qimage import qimage_from_rgb
 from photocompare.ui.workers import TaskContext, run_task
 
 PREVIEW_PX = 480
@@ -250,3 +252,27 @@ class Inspector(QWidget):
 
     def landmarks_drawn(self) -> bool:
         return self.landmarks_box.isChecked() and getattr(self.measures, "face", None) is not None
+
+
+class InspectorDock(QDockWidget):
+    """The inspector as a dock that belongs to the Photos tab: it is about the grid's photo, so
+    it gives its room to the other tabs and comes back with the Photos tab (if it was open)."""
+
+    def __init__(self, inspector: Inspector, tabs: QTabWidget, parent: QWidget | None = None) -> None:
+        super().__init__("Photo inspector", parent)
+        self.setObjectName("inspector")
+        self.setWidget(inspector)
+        inspector.setMinimumWidth(240)
+        self._tabs = tabs
+        self._wanted = True
+        self._last_tab = 0
+        tabs.currentChanged.connect(self._tab_changed)
+
+    def _tab_changed(self, _index: int) -> None:
+        index = self._tabs.currentIndex()
+        if self._last_tab == 0 and index != 0:
+            self._wanted = not self.isHidden()
+            self.hide()
+        elif index == 0 and self._last_tab != 0:
+            self.setVisible(self._wanted)
+        self._last_tab = index

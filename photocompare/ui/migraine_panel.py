@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -40,6 +40,7 @@ from photocompare.core.course_format import (
 )
 from photocompare.core.errors import PhotoCompareError
 from photocompare.library import course_api as course_io
+from photocompare.ui import palette
 from photocompare.ui.course_chart import CourseChart
 from photocompare.ui.notes import NotesWidget
 
@@ -58,8 +59,8 @@ COLUMNS = (
 )
 COL_RESPONDER = 7
 COL_COVERAGE = 8
-WARN_BRUSH = QBrush(QColor("#fff3cd"))
-GOOD_BRUSH = QBrush(QColor("#d4efdf"))
+WARN_BRUSH = QBrush(palette.WARN_BACKGROUND)
+GOOD_BRUSH = QBrush(palette.GOOD_BACKGROUND)
 
 
 class MigrainePanel(QWidget):

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from photocompare.core.course import CourseReport, period_for_date
 from photocompare.core.course_format import (
     as_date,
     coverage_warning,
@@ -33,17 +34,12 @@ ROWS = (
 
 
 def period_of(report: Any, day: dt.date | dt.datetime | None) -> Any | None:
-    """The period holding `day`: the core's `period_for_date` when it can, else by dates."""
+    """The period holding `day`: the core's `period_for_date` for a CourseReport, else by dates."""
     day_d = as_date(day)
     if report is None or day_d is None:
         return None
-    try:
-        from photocompare.core.course import CourseReport, period_for_date
-
-        if isinstance(report, CourseReport):
-            return period_for_date(report, day_d)
-    except ImportError:
-        pass
+    if isinstance(report, CourseReport):
+        return period_for_date(report, day_d)
     return period_containing(report, day_d)
 
 

@@ -18,17 +18,18 @@ from PySide6.QtGui import QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from photocompare.library.api import PhotoRow
+from photocompare.ui import palette
 from photocompare.ui.thumbnail_loader import ThumbnailLoader
 
 PhotoRole = Qt.ItemDataRole.UserRole + 1
 PhotoIdRole = Qt.ItemDataRole.UserRole + 2
 
 
-def _placeholder(size: int, text_colour: str = "#888") -> QPixmap:
+def _placeholder(size: int, text_colour: QColor = palette.THUMBNAIL_TEXT) -> QPixmap:
     pm = QPixmap(size, size)
-    pm.fill(QColor("#2b2b2b"))
+    pm.fill(palette.THUMBNAIL_BACKDROP)
     p = QPainter(pm)
-    p.setPen(QColor(text_colour))
+    p.setPen(text_colour)
     p.drawText(pm.rect(), Qt.AlignmentFlag.AlignCenter, "…")
     p.end()
     return pm
@@ -41,7 +42,7 @@ class PhotoGridModel(QAbstractListModel):
         self._rows: list[PhotoRow] = []
         self._row_of_key: dict[str, list[int]] = {}
         self._placeholder = _placeholder(loader.size)
-        self._broken = _placeholder(loader.size, "#c44")
+        self._broken = _placeholder(loader.size, palette.THUMBNAIL_BROKEN)
         self.period_labels: dict[int, str] = {}
         loader.ready.connect(self._thumbnail_ready)
         loader.failed.connect(lambda key, _reason: self._thumbnail_ready(key))

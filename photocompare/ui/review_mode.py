@@ -19,21 +19,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QKeySequence, QPainter
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course_format import (
     as_date,
     baseline_of,
@@ -43,6 +41,9 @@ from photocompare.core.course_format import (
 )
 from photocompare.core.errors import LibraryError
 from photocompare.library import api as library_access
+from photocompare.ui import palette
+from photocompare.ui.qimage import qimage_from_rgb
+from photocompare.ui.review_widgets import EscapeFilter, PictureView, PinDialog
 from photocompare.ui.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -178,107 +179,6 @@ def choose_pairs(photos: list[library_access.PhotoRow], report: Any | None) -> l
     return pairs
 
 
-# --- widgets ------------------------------------------------------------------------------------
-class PictureView(QWidget):
-    """A photo scaled to fit, centred, with a caption band under it."""
-
-    def __init__(self, caption: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._image: QImage | None = None
-        self._caption = caption
-        self._badge = ""
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(200, 200)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, 700)
-
-    def set_image(self, image: QImage | None, caption: str, badge: str = "") -> None:
-        self._image = image
-        self._caption = caption
-        self._badge = badge
-        self.setAccessibleName(caption)
-        self.update()
-
-    def image(self) -> QImage | None:
-        return self._image
-
-    def caption(self) -> str:
-        return self._caption
-
-    def paintEvent(self, _event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        p.fillRect(self.rect(), QColor("#111"))
-        fm_h = self.fontMetrics().height()
-        cap_h = int(fm_h * 2.2)
-        area = QRectF(0, 0, self.width(), self.height() - cap_h)
-        if self._image is not None and not self._image.isNull():
-            iw, ih = self._image.width(), self._image.height()
-            s = min(area.width() / iw, area.height() / ih)
-            target = QRectF(0, 0, iw * s, ih * s)
-            target.moveCenter(area.center())
-            p.drawImage(target, self._image)
-        else:
-            p.setPen(QColor("#bbb"))
-            p.drawText(area, Qt.AlignmentFlag.AlignCenter, "No photo")
-        font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        p.setFont(font)
-        p.setPen(QColor("white"))
-        p.drawText(
-            QRectF(0, self.height() - cap_h, self.width(), cap_h),
-            Qt.AlignmentFlag.AlignCenter,
-            self._caption,
-        )
-        if self._badge:
-            f2 = QFont(self.font())
-            p.setFont(f2)
-            p.setPen(QColor("#ddd"))
-            p.drawText(QRectF(8, 6, self.width() - 16, fm_h + 4), Qt.AlignmentFlag.AlignRight, self._badge)
-        p.end()
-
-
-class PinDialog(QDialog):
-    """Asks for the review-mode PIN (masked input)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Leave review mode")
-        self.setModal(True)
-        self.pin_edit = QLineEdit()
-        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_edit.setAccessibleName("PIN")
-        self.message = QLabel("Enter the PIN to leave review mode.")
-        # The review window's dark style (light label text) cascades to its child dialogs: this
-        # dialog has the normal light background, so its text takes the normal colour again.
-        self.setStyleSheet("QLabel { color: palette(window-text); }")
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.message)
-        layout.addWidget(self.pin_edit)
-        layout.addWidget(buttons)
-
-    def pin(self) -> str:
-        return self.pin_edit.text()
-
-
-class _EscapeFilter(QObject):
-    """Swallows Esc for the review window and its children (Esc must not leave)."""
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802
-        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
-            if event.key() == Qt.Key.Key_Escape and not isinstance(obj, QDialog):
-                event.accept()
-                return True
-        return False
-
-
 class ReviewWindow(QWidget):
     """Full-screen-capable window showing one patient's own before/after and headache days.
 
@@ -297,7 +197,8 @@ class ReviewWindow(QWidget):
         pin_check: Callable[[str], bool] | None = None,
         settings_store: Any | None = None,
         align: bool = True,
-        analysis: Any | None = None,
+        analysis: AnalysisService | None = None,
+        pin_dialog: Callable[[QWidget], PinDialog] = PinDialog,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
@@ -305,7 +206,7 @@ class ReviewWindow(QWidget):
         # The app's shared ui.analysis_service.AnalysisService (one face model, used on workers,
         # native chatter silenced). Without one, this window makes its own on first use.
         self._analysis = analysis
-        self._own_analysis: Any = None
+        self._own_analysis: AnalysisService | None = None
         self._pin_hash = pin_hash
         self._pin_check = pin_check
         if pin_check is None and pin_hash is None and settings_store is not None:
@@ -315,7 +216,7 @@ class ReviewWindow(QWidget):
         self._align = align
         self._tasks: list[Any] = []
         self._aligned: dict[int, QImage] = {}  # pair index -> aligned "after" picture
-        self._pin_dialog_factory: Callable[[QWidget], PinDialog] = PinDialog
+        self._pin_dialog = pin_dialog  # makes the PIN prompt (a different one at a kiosk)
 
         self.patient = _resolve_patient(library, patient_id)
         self.setWindowTitle(f"PhotoCompare — review: {self.patient.label}")
@@ -385,12 +286,13 @@ class ReviewWindow(QWidget):
         if len(self.pairs) > 1:
             layout.addLayout(cycles)
         self.setStyleSheet(
-            "ReviewWindow { background: #1b1b1b; } QLabel { color: #f2f2f2; }"
+            f"ReviewWindow {{ background: {palette.REVIEW_BACKDROP.name()}; }}"
+            f" QLabel {{ color: {palette.REVIEW_TEXT.name()}; }}"
             "QPushButton { padding: 6px 14px; }"
-            "QPushButton:checked { background: #2f6fb7; color: white; font-weight: bold; }"
+            f"QPushButton:checked {{ background: {palette.REVIEW_CHOSEN.name()}; color: white; font-weight: bold; }}"
         )
 
-        self._escape_filter = _EscapeFilter(self)
+        self._escape_filter = EscapeFilter(self)
         self.installEventFilter(self._escape_filter)
         for child in self.findChildren(QWidget):
             child.installEventFilter(self._escape_filter)
@@ -404,6 +306,21 @@ class ReviewWindow(QWidget):
     @property
     def pin_required(self) -> bool:
         return bool(self._pin_hash) or self._pin_check is not None
+
+    def aligned_pairs(self) -> frozenset[int]:
+        """Indices of the pairs whose after photo has been aligned onto the before photo."""
+        return frozenset(self._aligned)
+
+    @property
+    def analysis_in_use(self) -> AnalysisService | None:
+        """The face analysis this window aligns with: the app's shared one, or the one it made
+        for itself (None before the first alignment and after the window was closed)."""
+        return self._analysis if self._analysis is not None else self._own_analysis
+
+    @property
+    def made_own_analysis(self) -> bool:
+        """True while this window holds a face model of its own (it had none handed in)."""
+        return self._own_analysis is not None
 
     def check_pin(self, pin: str) -> bool:
         if self._pin_hash:
@@ -420,7 +337,7 @@ class ReviewWindow(QWidget):
     def request_leave(self) -> bool:
         """The explicit way out: asks for the PIN when one is set; True when left."""
         if self.pin_required:
-            dialog = self._pin_dialog_factory(self)
+            dialog = self._pin_dialog(self)
             while True:
                 if dialog.exec() != QDialog.DialogCode.Accepted:
                     return False
@@ -484,23 +401,20 @@ class ReviewWindow(QWidget):
             )
         return "  ".join(p for p in parts if p)
 
-    def _analysis_service(self) -> Any:
+    def _analysis_service(self) -> AnalysisService:
         """The shared analysis service, or (standalone) one of our own: it creates a single
         FaceAnalyzer, on the worker, inside quiet.native_stderr_silenced()."""
         if self._analysis is not None:
             return self._analysis
         if self._own_analysis is None:
-            from photocompare.core.analysis_service import AnalysisService
-
             self._own_analysis = AnalysisService(getattr(self._library, "limits", None))
         return self._own_analysis
 
     def _start_alignment(self, index: int, pair: ReviewPair) -> None:
-        try:
-            from photocompare.core import align as align_core
-            from photocompare.core.images import load_rgb
-        except ImportError:
-            return  # the face core is not available: stay with the photos as taken
+        # imported here: OpenCV is loaded when the first pair is aligned, not at app start
+        from photocompare.core.align import warp_with_coverage
+        from photocompare.core.images import load_rgb
+
         analysis = self._analysis_service()
 
         def work(ctx) -> Any:
@@ -510,7 +424,7 @@ class ReviewWindow(QWidget):
             before = load_rgb(pair.before.path, max_side=1600)
             after = load_rgb(pair.after.path, max_side=1600)
             # Warp the reduced AFTER straight into the reduced BEFORE frame (display size).
-            return align_core.warp_with_coverage(
+            return warp_with_coverage(
                 after.rgb,
                 result.alignment,
                 before.rgb.shape,
@@ -522,7 +436,7 @@ class ReviewWindow(QWidget):
             if warped is None:
                 return
             try:
-                image = _qimage_from_rgb(warped)
+                image = qimage_from_rgb(warped)
                 self._aligned[index] = image
                 if getattr(self, "current_pair", None) is pair:
                     self.after_view.set_image(image, self.after_view.caption(), "aligned to before")
@@ -596,21 +510,12 @@ def _long_date(value: Any) -> str:
 
 def _load_qimage(path: str) -> QImage | None:
     """The photo with its EXIF orientation applied, reduced for the screen (the core's loader)."""
-    try:
-        from photocompare.core.images import load_rgb
+    from photocompare.core.images import load_rgb
 
+    try:
         loaded = load_rgb(path, max_side=2000)
-        return _qimage_from_rgb(loaded.rgb)
+        return qimage_from_rgb(loaded.rgb)
     except Exception as exc:  # noqa: BLE001 - an unreadable photo shows as "No photo"
         log.info("review: cannot show %s: %s", path, exc)
         image = QImage(path)
         return None if image.isNull() else image
-
-
-def _qimage_from_rgb(rgb: Any) -> QImage:
-    import numpy as np
-
-    arr = np.ascontiguousarray(rgb[:, :, :3], dtype=np.uint8)
-    h, w = arr.shape[:2]
-    return QImage(arr.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-

@@ -24,15 +24,6 @@ BATCH = 6
 MAX_QUEUE = 256
 
 
-def qimage_from_rgb(rgb) -> QImage:
-    """A QImage that owns a copy of an (H, W, 3) uint8 array."""
-    import numpy as np
-
-    rgb = np.ascontiguousarray(rgb)
-    h, w = rgb.shape[:2]
-    return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-
-
 def load_thumbnail_image(key: str, path: str, size: int) -> QImage:
     """Decode a small copy of the photo (orientation applied, JPEG DCT-domain reduced)."""
     from photocompare.core.thumbnails import make_thumbnail

@@ -1,4 +1,4 @@
-"""Shared set-up for the migraine-panel / diary / session / review-mode tests (engineer E).
+"""Shared set-up for the migraine-panel / diary / session / review-mode tests.
 
 A temporary SQLite library with one patient whose course has hand-countable figures:
 one treatment on 2025-03-01; baseline 2025-02-01..28 with headache on the first 14 days
@@ -16,7 +16,6 @@ from photocompare.library import api as library_access
 from photocompare.library import course_repo
 from photocompare.library.db import Library
 
-SHOTS = Path("/tmp/shots")
 TREATMENT = dt.date(2025, 3, 1)
 BASELINE_START = dt.date(2025, 2, 1)
 
@@ -54,15 +53,11 @@ def make_library(tmp_path: Path) -> tuple[Library, int]:
 
 
 def keep_shot(widget, name: str, tmp_path: Path) -> Path:
-    """Grab a widget to PNG in tmp_path and keep a copy in /tmp/shots for a human to look at."""
+    """Grab a widget to PNG under the test's tmp_path (pytest keeps the last runs' folders for a
+    human to look at)."""
     image = widget.grab().toImage()
     out = tmp_path / name
     assert image.save(str(out)), f"could not write {out}"
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        image.save(str(SHOTS / name))
-    except OSError:
-        pass
     return out
 
 

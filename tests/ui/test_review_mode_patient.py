@@ -250,7 +250,7 @@ def test_after_photo_is_aligned_by_the_face_core(qtbot, library, tmp_path):
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
-    qtbot.waitUntil(lambda: window.after_view._badge == "aligned to before", timeout=30000)
+    qtbot.waitUntil(lambda: window.after_view.badge() == "aligned to before", timeout=30000)
     keep_shot(window, "review_mode_aligned.png", tmp_path)
 
 

@@ -1,0 +1,237 @@
+"""The compare view on real pairs: every mode by its shortcut, zoom and pan in step on both sides,
+a faceless pair shown as taken with the reason, full screen with only the comparison, the
+difference map, and screenshots of the main views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QImage, QWheelEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from photocompare.library import api as la  # noqa: E402
+from photocompare.library.db import Library  # noqa: E402
+from photocompare.ui.compare_view import MODES  # noqa: E402
+from photocompare.ui.main_window import MainWindow  # noqa: E402
+from photocompare.ui.settings_store import (
+    SettingsStore,  # noqa: E402
+)
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_master, tmp_path, analysis):
+    lib = Library.open(demo_master)
+    w = MainWindow(lib, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.select_patient_by_external_id("DEMO-001")
+    yield w
+    w.close()
+    w.shutdown()
+    lib.close()
+
+
+def _open_demo_pair(qtbot, w):
+    pairs = w.suggested_pairs()
+    assert pairs, "the demo patient must offer a suggested pair"
+    with qtbot.waitSignal(w.compare.pair_ready, timeout=60_000):
+        w.open_pair(pairs[0].before, pairs[0].after)
+    return pairs[0]
+
+
+def _save(widget, name, tmp_path) -> QImage:
+    QApplication.processEvents()
+    pixmap = widget.grab()
+    path = tmp_path / f"{name}.png"
+    assert pixmap.save(str(path))
+    return pixmap.toImage()
+
+
+def _not_blank(image: QImage) -> bool:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).copy()
+    return arr.std() > 10
+
+
+
+
+@pytest.fixture
+def window(qtbot, library, tmp_path, analysis):
+    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    w.shutdown()
+
+
+def _new_patient(window, external_id="P-1", name="Test Patient"):
+    row = la.save_patient(window.library, patient_id=None, external_id=external_id, display_name=name, birth_year=None, notes="")
+    window.reload_patients(row.id)
+    assert window.patient is not None and window.patient.id == row.id
+    return row
+
+
+def _run_import(qtbot, window, paths):
+    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
+        task = window.start_import(paths)
+        assert task is not None
+    return blocker.args[0]
+
+
+def test_open_a_pair_and_switch_through_every_mode_by_shortcut(qtbot, demo_window):
+    w = demo_window
+    pair = _open_demo_pair(qtbot, w)
+    cv = w.compare
+    assert cv.pictures.after_aligned is not None, "the demo pair has faces: it must be aligned"
+    assert cv.panel.statuses(), "the consistency panel lists the checks"
+    assert set(cv.panel.statuses().values()) <= {"pass", "warn", "fail"}
+    w.activateWindow()
+    cv.left.setFocus()
+    seen = {}
+    for key, _title, shortcut in reversed(MODES):
+        qtbot.keyClick(cv.left, shortcut)
+        assert cv.mode == key, f"shortcut {shortcut} must switch to {key}"
+        seen[key] = cv.shown_images()
+    assert cv.right.isVisible() is True  # side by side is the last one switched to
+    assert seen["wipe"]["under"] is not None and seen["wipe"]["over"] is not None
+    assert seen["diff"]["left"] is not seen["side"]["left"], "difference mode shows the heat map"
+    assert cv.left.grid is False and seen["grid"]["left"] is not None
+    # blink alternates before / after
+    qtbot.keyClick(cv.left, "4")
+    first = cv.left.image
+    cv.blink_spin.setValue(100)
+    qtbot.waitUntil(lambda: cv.left.image is not first, timeout=3000)
+    # aligned / as taken and the lighting match, labelled "adjusted"
+    qtbot.keyClick(cv.left, "1")
+    qtbot.keyClick(cv.left, "a")
+    assert not cv.aligned and "as taken" in cv.right.caption
+    qtbot.keyClick(cv.left, "l")
+    assert cv.matched and "adjusted" in cv.right.caption
+    assert pair.before.taken_date < pair.after.taken_date
+
+
+def test_zoom_and_pan_stay_in_sync_between_the_two_sides(qtbot, demo_window):
+    w = demo_window
+    _open_demo_pair(qtbot, w)
+    cv = w.compare
+    cv.set_mode("side")
+    left, right = cv.left, cv.right
+    assert abs(left.width() - right.width()) <= 1
+    fit_zoom = left.effective_zoom()
+    pos = QPointF(left.width() * 0.3, left.height() * 0.4)
+    anchor_scene = left.widget_to_scene(pos)
+    event = QWheelEvent(
+        pos, left.mapToGlobal(pos), QPoint(0, 0), QPoint(0, 240),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )
+    QApplication.sendEvent(left, event)
+    assert left.effective_zoom() == pytest.approx(fit_zoom * 1.25**2)
+    assert right.effective_zoom() == pytest.approx(left.effective_zoom())
+    # the point under the cursor stays under the cursor (wheel zoom about the cursor)
+    after = left.widget_to_scene(pos)
+    assert after[0] == pytest.approx(anchor_scene[0], abs=0.5)
+    assert after[1] == pytest.approx(anchor_scene[1], abs=0.5)
+    # drag the RIGHT side: the left follows
+    centre_before = (cv.state.cx, cv.state.cy)
+    start = QPoint(right.width() // 2, right.height() // 2)
+    qtbot.mousePress(right, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(right, start + QPoint(-40, -25))
+    qtbot.mouseRelease(right, Qt.MouseButton.LeftButton, pos=start + QPoint(-40, -25))
+    assert (cv.state.cx, cv.state.cy) != centre_before
+    for sx, sy in ((10.0, 10.0), (200.0, 150.0)):
+        assert left.scene_to_widget(sx, sy) == right.scene_to_widget(sx, sy)
+    # fit and 100 %
+    qtbot.keyClick(left, "0", Qt.KeyboardModifier.ControlModifier)
+    assert cv.state.fit and left.effective_zoom() == pytest.approx(fit_zoom)
+    qtbot.keyClick(left, "1", Qt.KeyboardModifier.ControlModifier)
+    assert cv.state.zoom == pytest.approx(cv.state.scene_w / cv.pictures.full_width / left.devicePixelRatioF())
+    assert right.effective_zoom() == left.effective_zoom()
+
+
+def test_a_faceless_pair_is_shown_as_taken_with_the_reason(qtbot, window, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    paths = []
+    for i in range(2):
+        p = tmp_path / f"wall{i}.png"
+        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(p)
+        paths.append(p)
+    _new_patient(window)
+    window.suggest_after_import = False
+    _run_import(qtbot, window, paths)
+    photos = la.list_photos(window.library, window.patient.id)
+    with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
+        window.open_pair(photos[0], photos[1])
+    cv = window.compare
+    assert cv.pictures.after_aligned is None
+    assert not cv.aligned_box.isEnabled()
+    assert "face" in cv.status.text().lower()
+
+
+def test_main_views_render_to_png(qtbot, demo_window, tmp_path):
+    w = demo_window
+    w.tabs.setCurrentIndex(0)
+    w.grid.setCurrentIndex(w.grid_model.index(0))
+    qtbot.waitUntil(lambda: w.loader.decoded >= w.grid_model.rowCount(), timeout=20_000)
+    qtbot.waitUntil(lambda: w.inspector.measures is not None, timeout=30_000)
+    w.inspector.landmarks_box.setChecked(True)
+    assert w.inspector.landmarks_drawn()
+    images = {"main_photos": _save(w, "main_photos", tmp_path)}
+    _open_demo_pair(qtbot, w)
+    for key, _title, _shortcut in MODES:
+        w.compare.set_mode(key)
+        if key == "blink":
+            w.compare.blink_timer.stop()
+        images[f"compare_{key}"] = _save(w, f"compare_{key}", tmp_path)
+    w.compare.set_mode("side")
+    w.compare.set_matched(True)
+    images["compare_adjusted"] = _save(w, "compare_adjusted", tmp_path)
+    if w.migraine_panel is not None:
+        w.tabs.setCurrentWidget(w.migraine_panel)
+        images["migraine_tab"] = _save(w, "migraine_tab", tmp_path)
+    from photocompare.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(w.settings_store, w)
+    dlg.resize(520, 480)
+    images["settings"] = _save(dlg, "settings", tmp_path)
+    for name, image in images.items():
+        assert image.width() > 300 and _not_blank(image), name
+
+
+def test_full_screen_from_the_compare_view_keeps_only_the_comparison(qtbot, demo_window):
+    w = demo_window
+    _open_demo_pair(qtbot, w)
+    w.toggle_full_screen()
+    qtbot.waitUntil(w.isFullScreen)
+    assert w.patient_list.isHidden() and w.menuBar().isHidden()
+    assert w.compare.isVisible()
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not w.isFullScreen())
+    assert not w.patient_list.isHidden()
+
+
+def test_difference_map_is_dark_for_identical_photos_and_ignores_uncovered_borders(astronaut_rgb):
+    import numpy as np
+
+    from photocompare.core.pair_pictures import difference_heatmap
+
+    same = difference_heatmap(astronaut_rgb, astronaut_rgb.copy())
+    darker = (astronaut_rgb * 0.6).astype(np.uint8)
+    changed = difference_heatmap(astronaut_rgb, darker)
+    assert changed.mean() > same.mean() + 20
+    holed = darker.copy()
+    holed[:, :40] = 0  # e.g. the black border left by warping the after photo
+    valid = np.ones(astronaut_rgb.shape[:2], bool)
+    valid[:, :40] = False
+    masked = difference_heatmap(astronaut_rgb, holed, valid)
+    assert masked[:, :30].mean() <= same[:, :30].mean() + 25

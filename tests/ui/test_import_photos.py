@@ -1,0 +1,261 @@
+"""Importing photos in the app: real photos are imported, a bad one is refused with its reason,
+duplicates are found, Cancel stops early, files dropped on the window or chosen from the menu
+are imported, and a folder holding the library does not import the library's own files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QProgressBar, QWidget  # noqa: E402
+
+from photocompare.library import api as la  # noqa: E402
+from photocompare.library.db import Library  # noqa: E402
+from photocompare.ui.import_flow import ImportFlow  # noqa: E402
+from photocompare.ui.main_window import MainWindow  # noqa: E402
+from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+from tests.conftest import shared_path  # noqa: E402
+
+
+def _new_patient(window, external_id="P-1", name="Test Patient"):
+    row = la.save_patient(window.library, patient_id=None, external_id=external_id, display_name=name, birth_year=None, notes="")
+    window.reload_patients(row.id)
+    assert window.patient is not None and window.patient.id == row.id
+    return row
+
+
+@pytest.fixture
+def window(qtbot, library, tmp_path, analysis):
+    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    w.shutdown()
+
+
+def _run_import(qtbot, window, paths):
+    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
+        task = window.start_import(paths)
+        assert task is not None
+    return blocker.args[0]
+
+
+def _save(widget, name, tmp_path) -> QImage:
+    QApplication.processEvents()
+    pixmap = widget.grab()
+    path = tmp_path / f"{name}.png"
+    assert pixmap.save(str(path))
+    return pixmap.toImage()
+
+
+def _not_blank(image: QImage) -> bool:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).copy()
+    return arr.std() > 10
+
+
+
+
+def _window(qtbot, library, tmp_path, analysis=None):
+    w = MainWindow(
+        library,
+        SettingsStore.at_path(tmp_path / "settings.ini"),
+        analysis,
+        suggest_labels_after_import=False,
+        warm_up_analysis=False,
+    )
+    qtbot.addWidget(w)
+    w.resize(1300, 850)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _faces() -> Path:
+    return shared_path("faces", "face_recognition-examples", "examples")
+
+
+def test_import_real_photos_shows_imported_duplicates_and_rejected_with_reason(qtbot, window, bad_images, tmp_path):
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    _new_patient(window)
+    bad = bad_images / "truncated_jpeg.jpg"
+    summary = _run_import(qtbot, window, [faces / "obama-240p.jpg", faces / "biden.jpg", bad])
+    dialog = window.imports.dialog
+    assert dialog.counts == {"imported": 2, "duplicates": 0, "rejected": 1}
+    rejected = dialog.rejected_rows()
+    assert rejected and rejected[0][0] == "truncated_jpeg.jpg"
+    assert rejected[0][1].strip(), "a rejected file must show its reason"
+    assert len(summary.imported) == 2
+    assert window.grid_model.rowCount() == 2
+    dialog.resize(640, 360)
+    assert _not_blank(_save(dialog, "import_report", tmp_path))
+    # the same file again is a duplicate, and the library is unchanged
+    _run_import(qtbot, window, [faces / "obama-240p.jpg"])
+    assert window.imports.dialog.counts["duplicates"] == 1
+    assert len(la.list_photos(window.library, window.patient.id)) == 2
+    # thumbnails arrive (decoded off the GUI thread)
+    window.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: window.loader.decoded >= 2, timeout=20_000)
+
+
+def test_cancelling_an_import_stops_it_and_keeps_the_library_consistent(qtbot, window):
+    faces = shared_path("faces")
+    _new_patient(window)
+    window.suggest_after_import = False
+    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
+        window.start_import([faces])
+        cancel = window.imports.dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    summary = blocker.args[0]
+    assert summary.cancelled
+    done = len(summary.imported) + len(summary.duplicates) + len(summary.rejected)
+    assert done < 20, "cancel must stop the import early"
+    assert "cancelled" in window.imports.dialog.status.text().lower()
+    assert len(la.list_photos(window.library, window.patient.id)) == len(summary.imported)
+
+
+def test_dropping_files_on_the_window_imports_them(qtbot, window):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    _new_patient(window)
+    window.suggest_after_import = False
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(faces / "obama-720p.jpg"))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.import_finished, timeout=60_000):
+        window.dropEvent(event)
+    assert [p.original_name for p in la.list_photos(window.library, window.patient.id)] == ["obama-720p.jpg"]
+
+
+def test_import_menu_imports_the_chosen_files_and_folder_and_remembers_where(qtbot, library, tmp_path, analysis):
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    folder = tmp_path / "visit"
+    folder.mkdir()
+    shutil.copy(faces / "biden.jpg", folder / "biden.jpg")
+    asked = []
+
+    def choose_files(parent, start_dir):  # stands in for the file dialog: two photos chosen
+        asked.append(("files", start_dir))
+        return [str(faces / "obama-240p.jpg"), str(faces / "obama-480p.jpg")]
+
+    def choose_folder(parent, start_dir):  # stands in for the folder dialog
+        asked.append(("folder", start_dir))
+        return [str(folder)]
+
+    store = SettingsStore.at_path(tmp_path / "settings.ini")
+    w = MainWindow(
+        library, store, analysis, warm_up_analysis=False, suggest_labels_after_import=False,
+        choose_import_files=choose_files, choose_import_folder=choose_folder,
+    )
+    qtbot.addWidget(w)
+    try:
+        _new_patient(w)
+        with qtbot.waitSignal(w.import_finished, timeout=60_000):
+            w.import_files_action.trigger()
+        assert [p.original_name for p in w.photos] == ["obama-240p.jpg", "obama-480p.jpg"]
+        assert store.last_import_dir() == str(faces)
+        with qtbot.waitSignal(w.import_finished, timeout=60_000):
+            w.import_folder_action.trigger()
+        assert sorted(p.original_name for p in w.photos) == ["biden.jpg", "obama-240p.jpg", "obama-480p.jpg"]
+        assert store.last_import_dir() == str(folder)
+        assert asked == [("files", asked[0][1]), ("folder", str(faces))]
+    finally:
+        w.close()
+        w.shutdown()
+
+
+def test_cancelled_file_dialog_imports_nothing(qtbot, library, tmp_path, analysis):
+    w = MainWindow(
+        library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
+        choose_import_files=lambda parent, start_dir: [],
+    )
+    qtbot.addWidget(w)
+    try:
+        _new_patient(w)
+        w.import_files_action.trigger()
+        assert w.imports.task is None and w.imports.dialog is None
+        assert la.list_photos(w.library, w.patient.id) == []
+    finally:
+        w.close()
+        w.shutdown()
+
+
+def test_importing_a_folder_that_holds_the_library_skips_the_library_s_own_thumbnails(
+    qtbot, tmp_path, analysis
+):
+    """A clinician picks the parent folder of both the photos and the library: the store's
+    thumbnails (real JPEG files) must not come back as new photos."""
+    parent = tmp_path / "clinic"
+    (parent / "photos").mkdir(parents=True)
+    shutil.copy(_faces() / "obama_small.jpg", parent / "photos" / "front.jpg")
+    lib = Library.open(parent / "library")
+    w = _window(qtbot, lib, tmp_path, analysis)
+    try:
+        _new_patient(w)
+        _run_import(qtbot, w, [parent / "photos"])
+        w.imports.dialog.accept()
+        assert lib.thumbnail(w.photos[0].sha256, 256).is_file()  # a .jpg inside the store
+        summary = _run_import(qtbot, w, [parent])
+        assert summary.counts() == {"imported": 0, "duplicates": 1, "rejected": 0}
+        w.imports.dialog.accept()
+        assert len(la.list_photos(lib, w.patient.id)) == 1
+    finally:
+        w.close()
+        w.shutdown()
+        lib.close()
+
+
+class _CountingBar(QProgressBar):
+    """A progress bar that remembers every value the import showed on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[int] = []
+
+    def setValue(self, value: int) -> None:  # noqa: N802 - Qt's name
+        self.values.append(value)
+        super().setValue(value)
+
+
+@pytest.mark.parametrize(
+    ("seconds_per_file", "shown"),
+    [(0.0, [3]), (0.05, [2, 3]), (1.0, [1, 2, 3])],
+    ids=["all-at-once", "every-other-file", "slow-import"],
+)
+def test_import_progress_reaches_the_window_at_most_ten_times_a_second(
+    qtbot, library, tmp_path, seconds_per_file, shown
+):
+    """Progress is passed to the window only when PROGRESS_INTERVAL_S has gone by since the last
+    report (and always for the last file), so a fast import never floods the event loop."""
+    faces = shared_path("faces", "face_recognition-examples", "examples")
+    files = [faces / "obama-240p.jpg", faces / "biden.jpg", faces / "obama-480p.jpg"]
+    now = [0.0]
+
+    def clock() -> float:  # each file takes `seconds_per_file`
+        now[0] += seconds_per_file
+        return now[0]
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    bar = _CountingBar()
+    patient = la.save_patient(library, patient_id=None, external_id="P-9", display_name="", birth_year=None, notes="")
+    flow = ImportFlow(
+        library, SettingsStore.at_path(tmp_path / "settings.ini"), bar, lambda text, ms: None, parent, clock=clock
+    )
+    with qtbot.waitSignal(flow.imported, timeout=60_000) as blocker:
+        assert flow.start(patient, files) is not None
+    assert blocker.args[0].counts() == {"imported": 3, "duplicates": 0, "rejected": 0}
+    assert bar.values == shown
+    flow.dialog.accept()

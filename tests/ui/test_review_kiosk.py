@@ -1,0 +1,180 @@
+"""Review mode from the main window: it hides every other window until it is left, and aligns
+with the app's one face model (or makes one silenced model of its own when started alone)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from photocompare.core.analysis_service import AnalysisService  # noqa: E402
+from photocompare.demo import DEMO_PATIENT_ID  # noqa: E402
+from photocompare.library import api as la  # noqa: E402
+from photocompare.library.db import Library  # noqa: E402
+from photocompare.ui.main_window import MainWindow  # noqa: E402
+from photocompare.ui.review_mode import ReviewWindow  # noqa: E402
+from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()
+
+
+def _shot(widget: QWidget, name: str, tmp_path: Path) -> Path:
+    QApplication.processEvents()
+    path = tmp_path / f"{name}.png"
+    assert widget.grab().save(str(path))
+    return path
+
+
+def _visible_windows() -> list[QWidget]:
+    return [t for t in QApplication.topLevelWidgets() if t.isVisible() and t.isWindow()]
+
+
+
+
+@pytest.fixture
+def make_window(qtbot, library, tmp_path, analysis):
+    """A shown main window on the private library; keyword arguments are its collaborators
+    (e.g. `choose_printer`)."""
+    made = []
+
+    def make(**collaborators):
+        w = MainWindow(
+            library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
+            suggest_labels_after_import=False, **collaborators,
+        )
+        qtbot.addWidget(w)
+        w.resize(1500, 950)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        for widget in QApplication.topLevelWidgets():
+            if widget is not w and widget.isVisible():
+                widget.close()
+        w.close()
+        _wait_audits(qtbot, w)
+        w.shutdown()
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    service = AnalysisService()
+    service.warm_up()
+    yield service
+    service.close()
+
+
+@pytest.fixture
+def library(demo_master, tmp_path):
+    """A private copy of the demo library: audit and consent rows of one test stay there."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_master, target)
+    lib = Library.open(target)
+    yield lib
+    lib.close()
+
+
+def _wait_audits(qtbot, w) -> None:
+    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
+
+
+CHATTER = ("inference_feedback_manager", "InitGoogle", "TensorFlow Lite", "XNNPACK", "W0000", "I0000")
+
+
+def _demo_patient(library) -> la.PatientRow:
+    row = la.find_patient(library, DEMO_PATIENT_ID)
+    assert row is not None
+    return row
+
+
+def test_review_mode_aligns_with_the_shared_analysis_service_only(qtbot, window, analysis, monkeypatch):
+    import photocompare.core.face as face
+
+    calls = []
+    real_compare = analysis.compare
+
+    def spy(before, after, thresholds=None, align=True):
+        calls.append((before, after))
+        return real_compare(before, after, thresholds, align=align)
+
+    class NoSecondAnalyzer:
+        def __init__(self, *a, **k):
+            raise AssertionError("review mode must not build its own FaceAnalyzer")
+
+    monkeypatch.setattr(analysis, "compare", spy)
+    monkeypatch.setattr(face, "FaceAnalyzer", NoSecondAnalyzer)
+    assert window.select_patient_by_external_id(DEMO_PATIENT_ID)
+    review = window.open_review_mode()
+    assert review is not None
+    qtbot.addWidget(review)
+    assert review.analysis_in_use is analysis
+    qtbot.waitUntil(lambda: bool(review.aligned_pairs()), timeout=30_000)
+    pair = review.current_pair
+    assert (pair.before.path, pair.after.path) in calls
+    assert analysis.created == 1
+    assert not review.made_own_analysis
+    review.leave_with_pin("")
+
+
+def test_review_mode_alone_builds_one_silenced_analyzer(qtbot, library, capfd):
+    patient = _demo_patient(library)
+    review = ReviewWindow(library, patient.id)
+    qtbot.addWidget(review)
+    review.show()
+    qtbot.waitUntil(lambda: bool(review.aligned_pairs()), timeout=60_000)
+    assert review.made_own_analysis
+    own = review.analysis_in_use
+    assert own is not None and own.created == 1
+    if len(review.pairs) > 1:  # another cycle reuses the same analyzer
+        review.show_pair(0)
+        qtbot.waitUntil(lambda: 0 in review.aligned_pairs(), timeout=30_000)
+        assert own.created == 1
+    review.close()
+    assert not review.made_own_analysis and review.analysis_in_use is None
+    qtbot.waitUntil(lambda: own._closed, timeout=10_000)
+    err = capfd.readouterr().err
+    assert not [c for c in CHATTER if c in err], err[-1500:]
+
+
+def test_review_mode_hides_every_other_window_until_it_is_left(qtbot, window, tmp_path):
+    other = QWidget()  # e.g. a non-modal tool window of the app
+    other.setWindowTitle("another window")
+    qtbot.addWidget(other)
+    other.show()
+    assert window.select_patient_by_external_id(DEMO_PATIENT_ID)
+    review = window.open_review_mode()
+    qtbot.addWidget(review)
+    qtbot.waitExposed(review)
+    for w in _visible_windows():
+        top = w
+        while top is not None and top is not review:
+            top = top.parentWidget()
+        assert top is review, f"{w.windowTitle()!r} is visible in review mode"
+    assert not window.isVisible() and not other.isVisible()
+    late = QWidget()  # a window that tries to appear during review (an import summary, …)
+    late.setWindowTitle("late window")
+    qtbot.addWidget(late)
+    late.show()
+    QApplication.processEvents()
+    assert not late.isVisible()
+    review.resize(1280, 800)
+    qtbot.waitUntil(lambda: bool(review.aligned_pairs()), timeout=30_000)
+    _shot(review, "review_mode", tmp_path)
+    assert review.leave_with_pin("")
+    assert window.isVisible() and other.isVisible() and late.isVisible()
+    assert window.kiosk.window is None
+    again = QWidget()  # after review mode, windows appear as usual
+    qtbot.addWidget(again)
+    again.show()
+    assert again.isVisible()
