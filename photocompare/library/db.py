@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from photocompare.core.errors import LibraryError
+from photocompare.library import log_privacy
 from photocompare.library.locking import ClinicSession
 from photocompare.library.migrations import migrate
 from photocompare.library.models import Patient, Photo
@@ -194,6 +195,8 @@ class Library:
             raise LibraryError(
                 f"cannot open the library at {_shown(location)}: {_short(exc)}"
             ) from None
+        # Patients' clinic IDs and names never reach the log file (see log_privacy).
+        log_privacy.learn_patients(library.engine)
         if cleanup and not library.read_only:
             try:
                 library.cleanup_report = library.cleanup_leftovers()
