@@ -108,8 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last resort: one line for the user, the traceback for the log
         log.exception("unexpected error")
         where = f" (details in {log_file})" if log_file else ""
+        # One line: database errors carry the SQL statement on further lines (that is for
+        # the log, which has the whole traceback).
+        first = (str(exc).strip().splitlines() or [""])[0]
         print(
-            f"photocompare: unexpected error: {type(exc).__name__}: {exc}{where}",
+            f"photocompare: unexpected error: {type(exc).__name__}: {first}{where}",
             file=sys.stderr,
         )
         return 2

@@ -202,7 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         for result in summary.results:
             if result.status == "rejected":
                 print(f"photocompare: {result.path}: {result.reason}", file=sys.stderr)
-        counts = summary.counts()
+        counts = {**summary.counts(), "skipped": len(summary.skipped)}
         if args.json:
             _print_json(
                 {

@@ -72,7 +72,6 @@ class ImportSummary:
             "imported": len(self.imported),
             "duplicates": len(self.duplicates),
             "rejected": len(self.rejected),
-            "skipped": len(self.skipped),
         }
 
 
