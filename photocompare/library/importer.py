@@ -132,8 +132,10 @@ def import_paths(
 ) -> ImportSummary:
     """Import files/folders for a patient (created when new, unless `create_patient=False`).
 
-    Raises LibraryError only when nothing can be done (no such patient, library unusable);
-    per-file problems are reported in the summary.
+    Raises LibraryError only when nothing can be done (no such patient, library unusable,
+    store or database failing before the first file); per-file problems are reported in the
+    summary, and a store or database that fails part-way stops the import with
+    `summary.stopped` (why) and `summary.not_tried` set, what was done so far kept.
     """
     external_id = (patient_external_id or "").strip()
     if not external_id:
@@ -158,27 +160,31 @@ def import_paths(
 
     total = len(files)
     infos = _read_ahead(files, library.limits)
-    for done, path in enumerate(files, start=1):
-        if cancelled is not None and cancelled():
-            summary.cancelled = True
-            break
-        try:
-            result = _import_one(library, path, ensure_patient, next(infos))
-        except ImportStopped as exc:
-            # What was imported so far stays imported and is reported; the rest is not tried.
-            summary.stopped = str(exc)
-            summary.not_tried = total - done + 1
-            break
-        summary.results.append(result)
-        if result.status == "imported":
-            summary.imported.append((result.path, int(result.photo_id or 0)))
-        elif result.status == "duplicate":
-            summary.duplicates.append((result.path, result.reason or "duplicate"))
-        else:
-            summary.rejected.append((result.path, result.reason or "rejected"))
-        if progress is not None:
-            progress(done, total, str(path))
-    infos.close()  # stops the read-ahead threads (after a cancel: unstarted files are dropped)
+    try:
+        for done, path in enumerate(files, start=1):
+            if cancelled is not None and cancelled():
+                summary.cancelled = True
+                break
+            try:
+                result = _import_one(library, path, ensure_patient, next(infos))
+            except ImportStopped as exc:
+                if not (summary.imported or summary.duplicates or summary.rejected):
+                    raise  # nothing was done: a plain refusal, as when the library cannot open
+                # What was imported so far stays imported and is reported; the rest is not tried.
+                summary.stopped = str(exc)
+                summary.not_tried = total - done + 1
+                break
+            summary.results.append(result)
+            if result.status == "imported":
+                summary.imported.append((result.path, int(result.photo_id or 0)))
+            elif result.status == "duplicate":
+                summary.duplicates.append((result.path, result.reason or "duplicate"))
+            else:
+                summary.rejected.append((result.path, result.reason or "rejected"))
+            if progress is not None:
+                progress(done, total, str(path))
+    finally:
+        infos.close()  # stops the read-ahead threads (after a cancel or a stop)
     return summary
 
 

@@ -148,7 +148,7 @@ def test_a_read_only_store_stops_the_import_in_one_plain_line(tmp_path):
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, lines
-    assert "import stopped: the store folder" in lines[0] and "read-only" in lines[0]
+    assert lines[0] == f"photocompare: the store folder {store} is read-only (nothing can be added)"
 
 
 # -- 8. missing store and missing originals ----------------------------------------------------
