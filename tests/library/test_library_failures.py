@@ -128,11 +128,12 @@ def test_a_read_only_library_is_named_read_only_and_read_only_commands_work(tmp_
                          str(lib_dir))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "b.zip").is_file()
-    proc = run_read_only(lib_dir, mode, "import", str(files[2]), "--patient", "P-1",
-                         "--library", str(lib_dir))
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "read-only" in lines[0] and "unexpected" not in lines[0], lines
+    for command in (["import", str(files[2]), "--patient", "P-1"], ["patient", "add", "P-2"],
+                    ["consent", "set", "1", "--use", "teaching"]):
+        proc = run_read_only(lib_dir, mode, *command, "--library", str(lib_dir))
+        assert proc.returncode == 2, (command, proc.stdout)
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "read-only" in lines[0] and "unexpected" not in lines[0], lines
 
 
 def test_a_read_only_store_stops_the_import_in_one_plain_line(tmp_path):
