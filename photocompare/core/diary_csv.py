@@ -26,8 +26,14 @@ Monthly summaries (patients who bring counts only; ranges inclusive, not overlap
 
 Both: the header may come in any order and any case, a UTF-8 BOM is fine, the separator may be
 ``,`` ``;`` or a tab, blank lines and lines starting with ``#`` are skipped; unknown columns are
-ignored (and listed in ``warnings``). A file is bounded by ``CourseSettings.max_csv_bytes`` and
-``max_csv_rows``. Every bad row is returned with its line number and reason, including a
+ignored (and listed in ``warnings``). A file is bounded by ``CourseSettings.max_csv_bytes``,
+``max_csv_rows`` and ``max_csv_columns``. Text is UTF-8, UTF-16 with a BOM (spreadsheets'
+"Unicode text") or Windows-1252 (bytes with no Windows-1252 character are warned about with
+their line number). A quote that is never closed (or only after more than
+``max_csv_note_line_breaks`` line breaks, or once the next dated row has begun), or that closes
+in the middle of a note, is a bad row; the lines after it are read as rows of their own. A note
+written as ``'=...`` (a spreadsheet formula neutralised on export, see `csv_cells`) is read back
+as ``=...``. Every bad row is returned with its line number and reason, including a
 duplicate date (the first occurrence is kept); the caller imports nothing unless it chooses to
 skip the bad rows.
 """
