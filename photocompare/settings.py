@@ -77,6 +77,12 @@ class CourseSettings:
     coverage_warn_below: float = 0.80  # recorded days / period days below this -> warning
     max_csv_rows: int = 20_000
     max_csv_bytes: int = 5 * 1024 * 1024  # a diary CSV larger than this is refused
+    # Columns in a diary CSV header (8 are used; room for a spreadsheet's extra ones). Bounds the
+    # work per row, so a header of thousands of columns is refused at once.
+    max_csv_columns: int = 64
+    # Line breaks a quoted note may hold; a quote still open after this many is a bad row (a
+    # stray quote), never the rest of the diary read as one note.
+    max_csv_note_line_breaks: int = 5
     # ICHD-3 chronic migraine (per month, taken as per 28 days like every other figure here).
     chronic_headache_days: float = 15.0
     chronic_migraine_days: float = 8.0

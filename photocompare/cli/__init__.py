@@ -114,10 +114,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # last resort: one line for the user, the traceback for the log
+        if "readonly database" in str(exc) or "read-only file system" in str(exc).lower():
+            # A library on a read-only disk opens for reading; a command that changes it
+            # ends here with a plain reason rather than a database error.
+            print("photocompare: the library is read-only: this command would change it "
+                  "(patients, photos, verify, course, audit and backup work)", file=sys.stderr)
+            return 2
         log.exception("unexpected error")
         where = f" (details in {log_file})" if log_file else ""
+        # One line: database errors carry the SQL statement on further lines (that is for
+        # the log, which has the whole traceback).
+        first = (str(exc).strip().splitlines() or [""])[0]
         print(
-            f"photocompare: unexpected error: {type(exc).__name__}: {exc}{where}",
+            f"photocompare: unexpected error: {type(exc).__name__}: {first}{where}",
             file=sys.stderr,
         )
         return 2

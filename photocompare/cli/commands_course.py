@@ -114,6 +114,8 @@ def run_course(args) -> int:
         entries, summaries, all_bad = [], [], False
         for name in args.diary:
             parsed = parse_diary_csv(name, settings)
+            for warning in parsed.warnings:
+                print(f"photocompare: {Path(name).name}: {warning}", file=sys.stderr)
             if parsed.bad_rows:
                 _report_bad_rows(Path(name).name, parsed.bad_rows, args.skip_bad_rows)
                 all_bad = True

@@ -208,17 +208,19 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from photocompare.library.importer import expand_paths, import_paths
+    from photocompare.library.importer import expand_paths_and_skipped, import_paths
 
-    files = expand_paths(args.paths)
+    files, skipped = expand_paths_and_skipped(args.paths)
     if not files:
-        raise LibraryError(f"no photo files found in {', '.join(args.paths)}")
+        found = f" (only {len(skipped)} other file(s))" if skipped else ""
+        raise LibraryError(f"no photo files found in {', '.join(args.paths)}{found}")
+    _refuse_missing_store_of_existing_library(args)
     with open_library(args, create=True) as library:
-        summary = import_paths(library, files, args.patient, display_name=args.name)
+        summary = import_paths(library, args.paths, args.patient, display_name=args.name)
         for result in summary.results:
             if result.status == "rejected":
                 print(f"photocompare: {result.path}: {result.reason}", file=sys.stderr)
-        counts = summary.counts()
+        counts = {**summary.counts(), "skipped": len(summary.skipped)}
         if args.json:
             _print_json(
                 {
@@ -236,6 +238,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                         for r in summary.results
                     ],
                     "summary": counts,
+                    "stopped": summary.stopped,
+                    "not_tried": summary.not_tried,
                 }
             )
         else:
@@ -244,12 +248,40 @@ def cmd_import(args: argparse.Namespace) -> int:
                     print(f"imported   {r.path} (photo {r.photo_id})")
                 elif r.status == "duplicate":
                     print(f"duplicate  {r.path}: {r.reason}")
+                elif r.status == "skipped":
+                    print(f"skipped    {r.path}: {r.reason}")
             print(
                 f"{len(summary.results)} files: {counts['imported']} imported, "
-                f"{counts['duplicates']} duplicates, {counts['rejected']} rejected "
+                f"{counts['duplicates']} duplicates, {counts['rejected']} rejected, "
+                f"{counts['skipped']} skipped "
                 f"(patient {args.patient}, library {library.location})"
             )
+    if summary.stopped:
+        print(f"photocompare: import stopped: {summary.stopped}; {summary.not_tried} file(s) "
+              "not tried", file=sys.stderr)
+        # Exit codes say what happened: 2 = nothing imported, 1 = only part of it.
+        return 1 if summary.imported or summary.duplicates else 2
     return 1 if summary.rejected else 0
+
+
+def _refuse_missing_store_of_existing_library(args: argparse.Namespace) -> None:
+    """An existing library with a `--store` that does not exist is a typo or an unplugged
+    share: refused, as every other command does, instead of filling a new empty store. (A new
+    library may create its store.)"""
+    from pathlib import Path
+
+    from photocompare.library.db import DB_FILENAME
+
+    store = getattr(args, "store", None)
+    library = getattr(args, "library", None)
+    if not store or Path(store).expanduser().is_dir() or not library or "://" in str(library):
+        return
+    location = Path(library).expanduser()
+    db_file = location if location.is_file() else location / DB_FILENAME
+    if db_file.is_file():
+        raise LibraryError(
+            f"no store at {store} (check --store; the library at {library} already exists)"
+        )
 
 
 def cmd_patients(args: argparse.Namespace) -> int:

@@ -26,8 +26,14 @@ Monthly summaries (patients who bring counts only; ranges inclusive, not overlap
 
 Both: the header may come in any order and any case, a UTF-8 BOM is fine, the separator may be
 ``,`` ``;`` or a tab, blank lines and lines starting with ``#`` are skipped; unknown columns are
-ignored (and listed in ``warnings``). A file is bounded by ``CourseSettings.max_csv_bytes`` and
-``max_csv_rows``. Every bad row is returned with its line number and reason, including a
+ignored (and listed in ``warnings``). A file is bounded by ``CourseSettings.max_csv_bytes``,
+``max_csv_rows`` and ``max_csv_columns``. Text is UTF-8, UTF-16 with a BOM (spreadsheets'
+"Unicode text") or Windows-1252 (bytes with no Windows-1252 character are warned about with
+their line number). A quote that is never closed (or only after more than
+``max_csv_note_line_breaks`` line breaks, or once the next dated row has begun), or that closes
+in the middle of a note, is a bad row; the lines after it are read as rows of their own. A note
+written as ``'=...`` (a spreadsheet formula neutralised on export, see `csv_cells`) is read back
+as ``=...``. Every bad row is returned with its line number and reason, including a
 duplicate date (the first occurrence is kept); the caller imports nothing unless it chooses to
 skip the bad rows.
 """
@@ -41,11 +47,13 @@ import io
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
+from photocompare.core.csv_cells import neutralise, restore
 from photocompare.core.errors import CourseError
 from photocompare.settings import CourseSettings
 
@@ -100,7 +108,38 @@ def _norm_header(name: str) -> str:
     return _ALIASES.get(key, key)
 
 
-def _read_text(path: Path, settings: CourseSettings) -> str:
+#: Bytes with no character in Windows-1252; decoding turns them into U+FFFD.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _decode(name: str, data: bytes) -> tuple[str, list[str]]:
+    """(text, warnings): UTF-16 with a BOM (spreadsheets' "Unicode text"), UTF-8, else cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CourseError(f"{name}: not a readable UTF-16 text file (damaged characters)"
+                              ) from None
+        if "\x00" in text:
+            raise CourseError(f"{name}: not a CSV text file (binary content)")
+        return text.lstrip("\ufeff"), []
+    if b"\x00" in data:
+        raise CourseError(f"{name}: not a CSV text file (binary content)")
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    warnings = []
+    if _CP1252_UNDEFINED & set(data):
+        for number, raw in enumerate(_LINE_BREAK.split(data.decode("latin-1")), start=1):
+            bad = sorted({f"0x{ord(ch):02X}" for ch in raw if ord(ch) in _CP1252_UNDEFINED})
+            if bad:
+                warnings.append(f"line {number}: byte {', '.join(bad)} is not a character in "
+                                "Windows-1252 text; it was read as \ufffd")
+    return data.decode("cp1252", errors="replace"), warnings
+
+
+def _read_text(path: Path, settings: CourseSettings) -> tuple[str, list[str]]:
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -116,12 +155,10 @@ def _read_text(path: Path, settings: CourseSettings) -> str:
         raise CourseError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
     if not data.strip():
         raise CourseError(f"{path.name}: empty file")
-    if b"\x00" in data:
-        raise CourseError(f"{path.name}: not a CSV text file (binary content)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    text, warnings = _decode(path.name, data)
+    if not text.strip():
+        raise CourseError(f"{path.name}: empty file")
+    return text, warnings
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -224,15 +261,89 @@ class _DateReader:
             raise ValueError(f"{column} {v!r} is not a valid calendar date") from None
 
 
-def _rows(text: str, delimiter: str) -> Iterable[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
-    for row in reader:
-        line = start
-        start = reader.line_num + 1
-        if not row or all(not c.strip() for c in row):
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_ROW_START = re.compile(r"\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})\s*$")
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The file's lines with their line breaks (only CR/LF end a line, as for the csv module)."""
+    lines, pos = [], 0
+    for m in _LINE_BREAK.finditer(text):
+        lines.append(text[pos : m.end()])
+        pos = m.end()
+    if pos < len(text):
+        lines.append(text[pos:])
+    return lines
+
+
+def _scan_quotes(line: str, delimiter: str, in_quotes: bool) -> tuple[bool, bool]:
+    """(quoted field still open at the end of `line`, a quote closed in mid-field).
+
+    csv's default dialect: a quote opens a field only at its start and ``""`` inside a quoted
+    field is a quote. A closing quote followed by more text (``"said "no" more``) is malformed:
+    the csv module would silently drop those quotes, so it is reported instead.
+    """
+    if '"' not in line:
+        return in_quotes, False
+    at_start = not in_quotes
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if in_quotes:
+            if ch == '"':
+                if i + 1 < n and line[i + 1] == '"':
+                    i += 2
+                    continue
+                in_quotes = False
+                if i + 1 < n and line[i + 1] != delimiter and line[i + 1] not in "\r\n":
+                    return False, True
+            i += 1
             continue
-        yield line, row
+        if at_start and ch == '"':
+            in_quotes = True
+        at_start = ch == delimiter or ch in "\r\n"
+        i += 1
+    return in_quotes, False
+
+
+def _starts_a_row(line: str, delimiter: str) -> bool:
+    """A line that begins with a date and a separator is a diary row, never a note's middle."""
+    first = line.split(delimiter, 1)
+    return len(first) == 2 and bool(_ROW_START.match(first[0]))
+
+
+def _records(text: str, delimiter: str, max_breaks: int, bad: list[tuple[int, str]]
+             ) -> Iterable[tuple[int, list[str]]]:
+    """(first line number, fields) of each CSV record.
+
+    A quoted field may hold line breaks (a note over several lines), but only a few: a quote
+    that is still open after `max_breaks` line breaks, at the end of the file, or when the next
+    line starts like a new dated row was never meant to be closed. That record is a bad row
+    (with its line number) and reading goes on with the following line, so one stray quote
+    cannot swallow the rest of the diary into a note.
+    """
+    lines = _physical_lines(text)
+    i, n = 0, len(lines)
+    while i < n:
+        j = i
+        open_quote, malformed = _scan_quotes(lines[i], delimiter, False)
+        while open_quote and j + 1 < n and j - i < max_breaks and not _starts_a_row(
+                lines[j + 1], delimiter):
+            j += 1
+            open_quote, malformed = _scan_quotes(lines[j], delimiter, True)
+        if open_quote or malformed:
+            what = "is never closed" if open_quote else "closes in the middle of a note"
+            bad.append((i + 1, f'a quote (") in this line {what}; a note that holds quotes or '
+                               'the separator is written in quotes, with quotes inside it '
+                               'doubled ("")'))
+            i += 1  # the lines it would have swallowed are read as rows of their own
+            continue
+        record = "".join(lines[i : j + 1])
+        rows = list(csv.reader(io.StringIO(record, newline=""), delimiter=delimiter))
+        row = [c for r in rows for c in r] if len(rows) > 1 else (rows[0] if rows else [])
+        if row and any(c.strip() for c in row):
+            yield i + 1, row
+        i = j + 1
 
 
 def _is_comment(row: list[str]) -> bool:
@@ -248,11 +359,17 @@ def parse_diary_csv(path: str | Path, settings: CourseSettings | None = None) ->
     """
     settings = settings or CourseSettings()
     path = Path(path)
-    text = _read_text(path, settings)
+    text, encoding_warnings = _read_text(path, settings)
     first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     delimiter = _sniff_delimiter(first)
+    # The header bounds every later row; a header of thousands of columns is refused before any
+    # per-column work (which would otherwise grow with columns x rows).
+    if first.count(delimiter) + 1 > settings.max_csv_columns:
+        raise CourseError(f"{path.name}: the header has {first.count(delimiter) + 1} columns, more "
+                          f"than the {settings.max_csv_columns} a diary file may have")
+    quote_rows: list[tuple[int, str]] = []
     try:
-        rows = list(_rows(text, delimiter))
+        rows = list(_records(text, delimiter, settings.max_csv_note_line_breaks, quote_rows))
     except csv.Error as exc:
         raise CourseError(f"{path.name}: not a readable CSV file ({exc})") from exc
     while rows and _is_comment(rows[0][1]):
@@ -260,14 +377,21 @@ def parse_diary_csv(path: str | Path, settings: CourseSettings | None = None) ->
     if not rows:
         raise CourseError(f"{path.name}: empty file")
     header_line, header = rows[0]
+    quote_rows = [(line, reason) for line, reason in quote_rows if line > header_line]
     body = rows[1:]
-    if len(body) > settings.max_csv_rows:
-        raise CourseError(f"{path.name}: {len(body)} rows is more than the "
+    if len(body) + len(quote_rows) > settings.max_csv_rows:
+        raise CourseError(f"{path.name}: {len(body) + len(quote_rows)} rows is more than the "
                           f"{settings.max_csv_rows} a diary file may have")
+    if len(header) > settings.max_csv_columns:
+        raise CourseError(f"{path.name}: line {header_line}: the header has {len(header)} "
+                          f"columns, more than the {settings.max_csv_columns} a diary file "
+                          "may have")
     columns = [_norm_header(h) for h in header]
     if columns and columns[0] != "note":  # "#..." in a first note column is a note, not a comment
         body = [(line, row) for line, row in body if not _is_comment(row)]
     result = DiaryParse()
+    result.warnings.extend(encoding_warnings)
+    result.bad_rows.extend(quote_rows)
     if "date" in columns:
         result.kind = "diary"
         required, known = ("date", "headache"), DIARY_COLUMNS
@@ -281,7 +405,7 @@ def parse_diary_csv(path: str | Path, settings: CourseSettings | None = None) ->
     missing = [c for c in required if c not in columns]
     if missing:
         raise CourseError(f"{path.name}: line {header_line}: missing column(s) {', '.join(missing)}")
-    dupes = sorted({c for c in columns if c and columns.count(c) > 1})
+    dupes = sorted(c for c, k in Counter(columns).items() if c and k > 1)
     if dupes:
         raise CourseError(f"{path.name}: line {header_line}: column {dupes[0]} appears twice")
     unknown = [h for h, c in zip(header, columns, strict=True) if c not in known and c]
@@ -341,7 +465,7 @@ def _parse_diary_rows(body, cell, dates: _DateReader, decimal_comma: bool, width
             continue
         seen[day] = line
         result.entries.append(DiaryDay(day, headache, migraine, hours, intensity, medication,
-                                       med_class, cell(row, "note").strip()))
+                                       med_class, restore(cell(row, "note").strip())))
     result.entries.sort(key=lambda e: e.date)
 
 
@@ -427,7 +551,7 @@ def write_diary_csv(path: str | Path, entries: Iterable[DiaryDay]) -> None:
             "" if e.hours is None else _hours(e.hours),
             "" if e.intensity is None else str(e.intensity), _yes(e.medication),
             "" if e.medication_class is None else MedicationClass(e.medication_class).value,
-            _clean_note(e.note),
+            neutralise(_clean_note(e.note)),  # the one free-text cell; the rest is data
         ])
     try:
         _atomic_write(Path(path), rows)

@@ -47,7 +47,9 @@ warnings.filterwarnings("ignore", module=r"PIL(\..*)?$")
 warnings.filterwarnings("ignore", module=r"pillow_heif(\..*)?$")
 
 #: Pillow format names accepted as photos (MPO is a JPEG with extra frames; we read the first).
-PHOTO_FORMATS = frozenset({"JPEG", "MPO", "PNG", "TIFF", "WEBP", "BMP", "HEIF", "AVIF"})
+#: PPM is Pillow's name for the whole Netpbm family (PBM/PGM/PPM): small greyscale face photos
+#: (e.g. research face sets) come as PGM; floating-point PFM is refused in _require_photo_format.
+PHOTO_FORMATS = frozenset({"JPEG", "MPO", "PNG", "TIFF", "WEBP", "BMP", "HEIF", "AVIF", "PPM"})
 #: Suffixes of files that look like pictures but are not supported photos: a folder walk picks
 #: them up too, so the user is told why they were refused instead of them being skipped.
 OTHER_IMAGE_SUFFIXES = frozenset({".gif", ".jxl", ".svg"}) | RAW_SUFFIXES
@@ -68,6 +70,10 @@ PHOTO_SUFFIXES = frozenset(
         ".heif",
         ".hif",
         ".avif",
+        ".pgm",
+        ".ppm",
+        ".pnm",
+        ".pbm",
     }
 )
 
@@ -138,16 +144,17 @@ def read_info(path: str | Path, limits: ImageLimits | None = None) -> PhotoInfo:
     path = Path(path)
     limits = limits or ImageLimits()
     with _opened(path, limits) as img:
-        if img.format not in PHOTO_FORMATS:
-            raise UnreadablePhoto(path, f"not a supported photo format ({img.format})")
-        applied, reported = _orientation(img, path, limits)
-        exif = read_exif(path, limits.max_metadata_bytes)
+        _require_photo_format(img, path)
         stored_w, stored_h = img.size
         # Decoding the whole bitstream is what proves the file is complete; for JPEG the
         # DCT-domain reduction decodes every coefficient but skips most of the inverse transform.
+        # It must come before anything that reads metadata: PNG's getexif() loads the pixels
+        # itself, and a second load() after a failed one returns silently with zero rows.
         if img.format in ("JPEG", "MPO"):
             img.draft(None, (max(1, stored_w // 8), max(1, stored_h // 8)))
         _decode(img, path)
+        applied, reported = _orientation(img, path, limits)
+        exif = read_exif(path, limits.max_metadata_bytes)
         format_name = "JPEG" if img.format == "MPO" else img.format
         pil_fields = _pillow_exif_fields(img)
 
@@ -182,7 +189,7 @@ def load_rgb(
     path = Path(path)
     limits = limits or ImageLimits()
     with _opened(path, limits) as img:
-        applied, _reported = _orientation(img, path, limits)
+        _require_photo_format(img, path)
         stored_w, stored_h = img.size
         if max_side is not None and max_side < 1:
             raise ValueError("max_side must be >= 1")
@@ -195,6 +202,8 @@ def load_rgb(
                     (max(1, math.ceil(stored_w * target)), max(1, math.ceil(stored_h * target))),
                 )
         _decode(img, path)
+        # Only after the decode (see read_info): reading the orientation may load the pixels.
+        applied, _reported = _orientation(img, path, limits)
         rgb_img = _to_rgb(img, path)
         if target < 1.0:
             size = (max(1, round(stored_w * target)), max(1, round(stored_h * target)))
@@ -288,6 +297,15 @@ def _opened(path: Path, limits: ImageLimits) -> Iterator[Image.Image]:
         view = getattr(img, "_photocompare_view", None)
         if view is not None:
             view.close()
+
+
+def _require_photo_format(img: Image.Image, path: Path) -> None:
+    """Refuse formats that are not photos (or that the app cannot show faithfully), by name."""
+    if img.format not in PHOTO_FORMATS:
+        raise UnreadablePhoto(path, f"not a supported photo format ({img.format})")
+    if img.format == "PPM" and img.mode == "F":
+        # PFM holds floating-point (HDR) samples with no fixed white: not a photo of a face.
+        raise UnreadablePhoto(path, "not a supported photo format (PFM floating-point image)")
 
 
 def _drop_metadata(img: Image.Image, kinds: frozenset[str]) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from photocompare.core.csv_cells import neutralise
 from photocompare.core.errors import LibraryError
 from photocompare.library.models import Base
 
@@ -274,17 +275,19 @@ def write_csv(records: Iterable[AuditRecord], path: str | Path) -> int:
             writer = csv.writer(fh)
             writer.writerow(CSV_COLUMNS)
             for r in records:
+                # Free-text cells are neutralised against spreadsheet formulas; ids and
+                # times are data and written as they are.
                 writer.writerow(
                     [
                         r.id,
                         r.at_utc.isoformat(timespec="seconds"),
-                        r.user,
-                        r.workstation,
-                        r.action,
+                        neutralise(r.user),
+                        neutralise(r.workstation),
+                        neutralise(r.action),
                         "" if r.patient_id is None else r.patient_id,
-                        r.patient_external_id or "",
+                        neutralise(r.patient_external_id or ""),
                         "" if r.photo_id is None else r.photo_id,
-                        r.details,
+                        neutralise(r.details),
                     ]
                 )
                 count += 1

@@ -16,6 +16,7 @@ only fills an empty library, then checks the result with `verify_library`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -97,6 +98,67 @@ def _hash_file(path: Path) -> tuple[str, int]:
 # -- backup -------------------------------------------------------------------------------------
 
 
+def remove_dead_partials(out: Path) -> int:
+    """Remove ``.NAME.PID.part`` files beside `out` whose writer process is gone.
+
+    A backup killed without a chance to clean up (SIGKILL, power cut) leaves its partial zip,
+    full of patient photos, hidden beside the target; the next backup to the same place
+    removes it. A partial file of a backup that is still running is left alone.
+    """
+    from photocompare.library.store import _pid_alive
+
+    removed = 0
+    prefix = f".{out.name}."
+    try:
+        candidates = list(out.parent.glob(f".{glob_escape(out.name)}.*.part"))
+    except OSError:
+        return 0
+    for part in candidates:
+        pid_text = part.name[len(prefix) : -len(".part")]
+        if not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid() or _pid_alive(pid):
+            continue
+        try:
+            part.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+class _Terminated(SystemExit):
+    """SIGTERM during a backup: unwinds like Ctrl+C so the partial file is removed."""
+
+
+@contextlib.contextmanager
+def _terminate_cleanly():
+    """Turn SIGTERM into an exception while the backup is written (main thread, POSIX only),
+    so `finally` removes the partial file; SIGINT already arrives as KeyboardInterrupt."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def _raise(signum, _frame):
+        raise _Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def backup(library, out: str | Path) -> BackupSummary:
     """Write the library into the zip file `out` (atomically: a temp file renamed at the end)."""
     out = Path(out)
@@ -104,11 +166,12 @@ def backup(library, out: str | Path) -> BackupSummary:
         raise LibraryError(f"backup target {out} is a folder; give a file name such as clinic.zip")
     if not out.parent.is_dir():  # like every export: a mistyped folder is reported, not made
         raise LibraryError(f"cannot write the backup {out}: folder {out.parent} does not exist")
+    remove_dead_partials(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     counts: dict[str, int] = {}
     originals: dict[str, int] = {}
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        with _terminate_cleanly(), zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             conn = library.engine.connect()
             try:
                 if conn.dialect.name == "postgresql":
@@ -169,8 +232,9 @@ def backup(library, out: str | Path) -> BackupSummary:
         raise LibraryError(f"cannot write the backup {out.name}: {exc.strerror or exc}") from None
     finally:
         tmp.unlink(missing_ok=True)
-    audit.record(library, audit.LIBRARY_BACKED_UP,
-                 details={"file": out.name, "originals": len(originals), "rows": counts})
+    if not getattr(library, "read_only", False):  # a read-only library cannot log anything
+        audit.record(library, audit.LIBRARY_BACKED_UP,
+                     details={"file": out.name, "originals": len(originals), "rows": counts})
     return BackupSummary(str(out), revision, counts, len(originals), sum(originals.values()))
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from photocompare.core.errors import LibraryError
-from photocompare.library import api
+from photocompare.library import api, log_privacy
 from photocompare.library.locking import ClinicSession
 from photocompare.library.migrations import migrate
 from photocompare.library.models import Patient, Photo
@@ -88,9 +88,25 @@ def _require_existing_store(store: str | Path) -> None:
         )
 
 
-def _sqlite_engine(db_path: Path) -> sa.Engine:
+def folder_is_read_only(folder: Path) -> bool:
+    """True when this process cannot create files in `folder` (read-only disk or no rights)."""
+    try:
+        return folder.is_dir() and not os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _sqlite_engine(db_path: Path, read_only: bool = False) -> sa.Engine:
+    if read_only:
+        # Nothing can be written next to the file (not even WAL's -shm), so it is opened as
+        # immutable: the read-only commands (patients, photos, verify, course, audit, backup)
+        # work on a library on a read-only disk or share.
+        url = sa.URL.create("sqlite+pysqlite", database=f"file:{db_path}?mode=ro&immutable=1",
+                            query={"uri": "true"})
+    else:
+        url = sa.URL.create("sqlite+pysqlite", database=str(db_path))
     engine = sa.create_engine(
-        sa.URL.create("sqlite+pysqlite", database=str(db_path)),
+        url,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         hide_parameters=True,  # no patient data (names) in error messages or logs
     )
@@ -102,8 +118,9 @@ def _sqlite_engine(db_path: Path) -> sa.Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = FULL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -137,6 +154,7 @@ class Library:
         # ClinicSession: a stale row_version becomes ConcurrentEditError
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, class_=ClinicSession)
         self.cleanup_report = CleanupReport()
+        self.read_only = False  # a library on a read-only folder: read-only commands only
 
     # -- opening --------------------------------------------------------------------------
     @classmethod
@@ -177,7 +195,9 @@ class Library:
             raise LibraryError(
                 f"cannot open the library at {_shown(location)}: {_short(exc)}"
             ) from None
-        if cleanup:
+        # Patients' clinic IDs and names never reach the log file (see log_privacy).
+        log_privacy.learn_patients(library.engine)
+        if cleanup and not library.read_only:
             try:
                 library.cleanup_report = library.cleanup_leftovers()
             except (sa.exc.SQLAlchemyError, OSError) as exc:
@@ -209,14 +229,25 @@ class Library:
             raise LibraryError(f"{db_path} is not a PhotoCompare library (not an SQLite file)")
         if store and not create:
             _require_existing_store(store)
+        read_only = db_path.is_file() and folder_is_read_only(folder)
+        if read_only and create:
+            raise LibraryError(
+                f"the library folder {folder} is read-only: nothing can be added to it "
+                "(patients, photos, verify, course, audit and backup still work)"
+            )
         store_obj = Store(Path(store).expanduser() if store else folder / STORE_DIRNAME)
-        engine = _sqlite_engine(db_path)
+        engine = _sqlite_engine(db_path, read_only=read_only)
         try:
-            _migrate_with_retry(engine)
+            if read_only:
+                _require_current_schema(engine, folder)
+            else:
+                _migrate_with_retry(engine)
         except Exception:
             engine.dispose()
             raise
-        return cls(engine, store_obj, str(folder), db_path=db_path, limits=limits)
+        library = cls(engine, store_obj, str(folder), db_path=db_path, limits=limits)
+        library.read_only = read_only
+        return library
 
     @classmethod
     def _open_url(
@@ -427,6 +458,19 @@ def _not_trashed(query):
     """Leave out photos in the trash (the column exists from migration 3 on)."""
     deleted_at = getattr(Photo, "deleted_at", None)
     return query if deleted_at is None else query.where(deleted_at.is_(None))
+
+
+def _require_current_schema(engine: sa.Engine, folder: Path) -> None:
+    """A read-only library cannot be upgraded: refuse it in one line when it needs to be."""
+    from photocompare.library.migrations import current_revision, head_revision
+
+    with engine.connect() as conn:
+        behind = current_revision(conn) < head_revision()
+    if behind:
+        raise LibraryError(
+            f"the library folder {folder} is read-only and was made by an older version; "
+            "open it once where it can be written to upgrade it"
+        )
 
 
 def _migrate_with_retry(engine: sa.Engine, attempts: int = 5) -> int:

@@ -30,7 +30,7 @@ from photocompare.core.images import (
 )
 from photocompare.library.db import Library
 from photocompare.library.models import Patient, Photo, Visit
-from photocompare.library.store import _crash_hook
+from photocompare.library.store import StoreUnavailable, _crash_hook
 
 _WALK_SUFFIXES = PHOTO_SUFFIXES | OTHER_IMAGE_SUFFIXES
 
@@ -41,7 +41,8 @@ CancelFn = Callable[[], bool]
 
 @dataclass(frozen=True)
 class FileResult:
-    """What happened to one file: status "imported" | "duplicate" | "rejected"."""
+    """What happened to one file: status "imported" | "duplicate" | "rejected" | "skipped"
+    (a file in an imported folder that is not a picture at all; never an error)."""
 
     path: str
     status: str
@@ -60,6 +61,11 @@ class ImportSummary:
     results: list[FileResult] = field(default_factory=list)  # every file, in order
     cancelled: bool = False
     patient_id: int | None = None
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # not pictures: (path, reason)
+    # Why the import stopped before the end (store read-only or gone, database full), and how
+    # many files were never tried; None when every file was tried.
+    stopped: str | None = None
+    not_tried: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -69,11 +75,24 @@ class ImportSummary:
         }
 
 
+class ImportStopped(LibraryError):
+    """The library itself failed mid-import (store, database): the rest cannot be tried."""
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files given explicitly are kept (whatever their name); folders are walked recursively
     for picture file names (photos, plus GIF/RAW/JPEG XL so their refusal is reported; hidden
     files and folders skipped). Order: as given, sorted inside each folder."""
+    return expand_paths_and_skipped(paths)[0]
+
+
+def expand_paths_and_skipped(
+    paths: Iterable[str | Path],
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """`expand_paths`, plus the other (not hidden) files found in the folders with the reason
+    they are not imported, so an import can list them instead of passing over them silently."""
     out: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw).expanduser()
@@ -81,10 +100,15 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             found: list[Path] = []
             for root, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
+                for name in sorted(files):
+                    if name.startswith("."):
+                        continue
                     suffix = Path(name).suffix.lower()
-                    if not name.startswith(".") and suffix in _WALK_SUFFIXES:
+                    if suffix in _WALK_SUFFIXES:
                         found.append(Path(root) / name)
+                    else:
+                        shown = suffix or "no file-name extension"
+                        skipped.append((Path(root) / name, f"not a photo file ({shown})"))
             candidates = sorted(found)
         else:
             candidates = [path]
@@ -93,7 +117,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 out.append(candidate)
-    return out
+    return out, skipped
 
 
 def import_paths(
@@ -108,8 +132,10 @@ def import_paths(
 ) -> ImportSummary:
     """Import files/folders for a patient (created when new, unless `create_patient=False`).
 
-    Raises LibraryError only when nothing can be done (no such patient, library unusable);
-    per-file problems are reported in the summary.
+    Raises LibraryError only when nothing can be done (no such patient, library unusable,
+    store or database failing before the first file); per-file problems are reported in the
+    summary, and a store or database that fails part-way stops the import with
+    `summary.stopped` (why) and `summary.not_tried` set, what was done so far kept.
     """
     external_id = (patient_external_id or "").strip()
     if not external_id:
@@ -117,8 +143,13 @@ def import_paths(
     existing = library.get_patient(external_id)
     if existing is None and not create_patient:
         raise LibraryError(f"no patient {external_id} in the library")
-    files = [f for f in expand_paths(paths) if not _inside_store(library, f)]
+    found, skipped = expand_paths_and_skipped(paths)
+    files = [f for f in found if not _inside_store(library, f)]
     summary = ImportSummary(patient_id=existing.id if existing is not None else None)
+    for path, reason in skipped:
+        if not _inside_store(library, path):
+            summary.skipped.append((str(path), reason))
+            summary.results.append(FileResult(str(path), "skipped", reason))
 
     def ensure_patient() -> int:
         # A new patient is created with the first photo actually imported, so a command whose
@@ -129,21 +160,31 @@ def import_paths(
 
     total = len(files)
     infos = _read_ahead(files, library.limits)
-    for done, path in enumerate(files, start=1):
-        if cancelled is not None and cancelled():
-            summary.cancelled = True
-            break
-        result = _import_one(library, path, ensure_patient, next(infos))
-        summary.results.append(result)
-        if result.status == "imported":
-            summary.imported.append((result.path, int(result.photo_id or 0)))
-        elif result.status == "duplicate":
-            summary.duplicates.append((result.path, result.reason or "duplicate"))
-        else:
-            summary.rejected.append((result.path, result.reason or "rejected"))
-        if progress is not None:
-            progress(done, total, str(path))
-    infos.close()  # stops the read-ahead threads (after a cancel: unstarted files are dropped)
+    try:
+        for done, path in enumerate(files, start=1):
+            if cancelled is not None and cancelled():
+                summary.cancelled = True
+                break
+            try:
+                result = _import_one(library, path, ensure_patient, next(infos))
+            except ImportStopped as exc:
+                if not (summary.imported or summary.duplicates or summary.rejected):
+                    raise  # nothing was done: a plain refusal, as when the library cannot open
+                # What was imported so far stays imported and is reported; the rest is not tried.
+                summary.stopped = str(exc)
+                summary.not_tried = total - done + 1
+                break
+            summary.results.append(result)
+            if result.status == "imported":
+                summary.imported.append((result.path, int(result.photo_id or 0)))
+            elif result.status == "duplicate":
+                summary.duplicates.append((result.path, result.reason or "duplicate"))
+            else:
+                summary.rejected.append((result.path, result.reason or "rejected"))
+            if progress is not None:
+                progress(done, total, str(path))
+    finally:
+        infos.close()  # stops the read-ahead threads (after a cancel or a stop)
     return summary
 
 
@@ -209,21 +250,60 @@ def _import_one(
     if isinstance(info, UnreadablePhoto):
         return FileResult(str(path), "rejected", info.reason)
 
-    existing = _duplicate_of(library, info.sha256)
+    try:
+        existing = _duplicate_of(library, info.sha256)
+    except sa.exc.SQLAlchemyError as exc:
+        raise ImportStopped(_database_problem(exc)) from None
     if existing is not None:
+        if not library.store.contains(info.sha256):
+            return _put_back_original(library, path, info, existing)
         return FileResult(str(path), "duplicate", existing[1], existing[0], info.sha256)
 
-    patient_id = patient()
-    marker = library.store.mark_pending(info.sha256)
+    try:
+        patient_id = patient()
+    except sa.exc.SQLAlchemyError as exc:
+        raise ImportStopped(_database_problem(exc)) from None
+    try:
+        marker = library.store.mark_pending(info.sha256)
+    except StoreUnavailable as exc:
+        raise ImportStopped(str(exc)) from None
     # An exception (or a kill) past this point leaves the marker for cleanup on the next open.
     result = _store_and_record(library, path, patient_id, info)
     library.store.clear_pending(marker)
     return result
 
 
+def _put_back_original(
+    library: Library, path: Path, info: PhotoInfo, existing: tuple[int, str]
+) -> FileResult:
+    """The photo is in the library but its original file is missing from the store: the file
+    being imported has the same SHA-256, so it is the original; store it again."""
+    try:
+        library.store.put(path, expected_sha256=info.sha256)
+    except StoreUnavailable as exc:
+        raise ImportStopped(str(exc)) from None
+    except LibraryError as exc:
+        return FileResult(str(path), "rejected", _reason_of(exc, path), existing[0], info.sha256)
+    return FileResult(
+        str(path), "duplicate", f"{existing[1]}; its missing original was put back in the store",
+        existing[0], info.sha256,
+    )
+
+
+def _database_problem(exc: BaseException) -> str:
+    text = _first_line(exc)
+    if "full" in text.lower():
+        return "the library database is full (no space left on its disk)"
+    if "readonly" in text.lower() or "read-only" in text.lower():
+        return "the library database is read-only"
+    return f"the library database failed: {text}"
+
+
 def _store_and_record(library: Library, path: Path, patient_id: int, info: PhotoInfo) -> FileResult:
     try:
         library.store.put(path, expected_sha256=info.sha256)
+    except StoreUnavailable as exc:
+        raise ImportStopped(str(exc)) from None
     except LibraryError as exc:
         return FileResult(str(path), "rejected", _reason_of(exc, path), sha256=info.sha256)
     _crash_hook("after_store")
@@ -238,7 +318,7 @@ def _store_and_record(library: Library, path: Path, patient_id: int, info: Photo
         return FileResult(str(path), "rejected", "could not be recorded in the library")
     except sa.exc.SQLAlchemyError as exc:
         _remove_unreferenced(library, info.sha256)
-        raise LibraryError(f"the library database failed: {_first_line(exc)}") from None
+        raise ImportStopped(_database_problem(exc)) from None
     _crash_hook("after_commit")
     return FileResult(str(path), "imported", None, photo_id, info.sha256)
 

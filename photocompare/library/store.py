@@ -85,6 +85,24 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+class StoreUnavailable(LibraryError):
+    """The store folder itself cannot be written (read-only, gone, full): no later file can
+    be stored either, so an import stops instead of refusing every remaining file."""
+
+
+def store_problem(root: Path, exc: OSError) -> StoreUnavailable:
+    """One plain line for a failure of the store folder (not of the file being imported)."""
+    import errno
+
+    if exc.errno == errno.EROFS or exc.errno in (errno.EACCES, errno.EPERM):
+        return StoreUnavailable(f"the store folder {root} is read-only (nothing can be added)")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreUnavailable(f"the disk holding the store folder {root} is full")
+    if exc.errno == errno.ENOENT or not root.is_dir():
+        return StoreUnavailable(f"the store folder {root} is gone (disconnected or deleted?)")
+    return StoreUnavailable(f"the store folder {root} cannot be written ({exc.strerror or exc})")
+
+
 @dataclass(frozen=True)
 class StoreReport:
     """What `Store.verify` found."""
@@ -161,7 +179,16 @@ class Store:
         tmp = self.tmp_dir / f"{self._writer_id}.{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         try:
-            with open(source, "rb") as src, open(tmp, "xb") as dst:
+            src = open(source, "rb")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            raise LibraryError(f"{source.name}: cannot be read ({exc.strerror or exc})") from None
+        try:
+            try:
+                dst = open(tmp, "xb")  # noqa: SIM115
+            except OSError as exc:
+                src.close()
+                raise store_problem(self.root, exc) from None
+            with src, dst:
                 while chunk := src.read(CHUNK_BYTES):
                     digest.update(chunk)
                     dst.write(chunk)
@@ -181,9 +208,7 @@ class Store:
             _fsync_dir(dest.parent)
             return sha
         except OSError as exc:
-            raise LibraryError(
-                f"{source.name}: could not be copied into the store ({exc.strerror or exc})"
-            ) from None
+            raise store_problem(self.root, exc) from None
         finally:
             with contextlib.suppress(OSError):
                 if tmp.exists():
@@ -208,10 +233,15 @@ class Store:
         """Record, durably, that `sha256` may be stored before its row is committed."""
         marker = self.pending_dir / f"{sha256}.{self._writer_id}"
         payload = {"host": socket.gethostname(), "pid": os.getpid(), "time": time.time()}
-        with open(marker, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(marker, "w", encoding="utf-8") as fh:
+                json.dump(payload, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                marker.unlink()
+            raise store_problem(self.root, exc) from None
         _fsync_dir(self.pending_dir)
         return marker
 

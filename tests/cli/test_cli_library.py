@@ -138,7 +138,7 @@ def test_import_exit_codes_json_and_listing(tmp_path, bad_images, exif_samples, 
     proc = cli("import", *good, "--patient", "MRN-1", "--name", "Ann Test", "--library", lib, "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["summary"] == {"imported": 2, "duplicates": 0, "rejected": 0}
+    assert data["summary"] == {"imported": 2, "duplicates": 0, "rejected": 0, "skipped": 0}
     assert [f["status"] for f in data["files"]] == ["imported", "imported"]
     assert set(data["files"][0]) == {"path", "status", "reason", "photo_id", "sha256"}
     assert data["patient"]["external_id"] == "MRN-1"
@@ -153,7 +153,7 @@ def test_import_exit_codes_json_and_listing(tmp_path, bad_images, exif_samples, 
     proc = cli("import", *mixed, "--patient", "MRN-1", "--library", lib, "--json")
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
-    assert data["summary"] == {"imported": 1, "duplicates": 0, "rejected": 2}
+    assert data["summary"] == {"imported": 1, "duplicates": 0, "rejected": 2, "skipped": 0}
     assert [f["status"] for f in data["files"]] == ["rejected", "imported", "rejected"]
     assert data["files"][0]["reason"] == "file ends early (truncated)"
     errors = proc.stderr.splitlines()

@@ -83,6 +83,126 @@ def mutate(data: bytes, rng: random.Random, other: bytes | None = None) -> bytes
     return bytes(buf)
 
 
+# -- structured mutations of real photos in every supported format -----------------------------
+
+
+def photo_seeds(data_root: Path, folder: Path) -> list[Path]:
+    """One small real photo per supported format (JPEG, MPO, PNG, TIFF, WebP, BMP, HEIF, AVIF,
+    PGM, PPM). Formats the data sets only hold as JPEG are re-encoded from a real face photo."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    picked = [
+        data_root / "exif-samples" / "jpg" / "Canon_40D.jpg",
+        data_root / "bad-images" / "frozenpond.mpo",
+        data_root / "bad-images" / "hopper.png",
+        data_root / "exif-samples" / "tiff" / "Arbitro.tiff",
+        data_root / "exif-samples" / "heic" / "samplefilehub.heif",
+        data_root / "exif-samples" / "avif" / "mountains.avif",
+        data_root / "faces" / "orl" / "s1" / "1.pgm",
+    ]
+    seeds = [p for p in picked if p.exists()]
+    face = data_root / "faces" / "face_recognition-examples" / "examples" / "obama_small.jpg"
+    with Image.open(face) as img:
+        small = img.convert("RGB").resize((96, 120))
+    for suffix, options in ((".webp", {"quality": 80}), (".bmp", {}), (".ppm", {}),
+                            (".png", {}), (".tiff", {"compression": "tiff_lzw"})):
+        out = folder / f"face{suffix}"
+        small.save(out, **options)
+        seeds.append(out)
+    return seeds
+
+
+def _chunks(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of the container's chunks/segments/boxes, as well as they can be found."""
+    out: list[tuple[int, int]] = []
+    if data.startswith(b"\x89PNG"):
+        pos = 8
+        while pos + 12 <= len(data):
+            end = pos + 12 + int.from_bytes(data[pos : pos + 4], "big")
+            out.append((pos, min(end, len(data))))
+            pos = end
+    elif data.startswith(b"\xff\xd8"):
+        pos = 2
+        while pos + 4 <= len(data) and data[pos] == 0xFF:
+            marker = data[pos + 1]
+            end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+            out.append((pos, min(end, len(data))))
+            if marker == 0xDA:  # scan data: up to the end-of-image marker
+                eoi = data.find(b"\xff\xd9", end)
+                out.append((end, eoi if eoi > 0 else len(data)))
+                break
+            pos = end
+    elif data[:4] == b"RIFF":
+        pos = 12
+        while pos + 8 <= len(data):
+            end = pos + 8 + int.from_bytes(data[pos + 4 : pos + 8], "little")
+            end += end % 2
+            out.append((pos, min(end, len(data))))
+            pos = end
+    elif data[4:8] == b"ftyp":
+        pos = 0
+        while pos + 8 <= len(data):
+            size = int.from_bytes(data[pos : pos + 4], "big")
+            if size < 8:
+                break
+            out.append((pos, min(pos + size, len(data))))
+            pos += size
+    if not out:  # TIFF, BMP, PNM, ...: fixed-size slices stand in for strips/rows
+        step = max(16, len(data) // 16)
+        out = [(i, min(i + step, len(data))) for i in range(0, len(data), step)]
+    return out
+
+
+def mutate_photo(data: bytes, rng: random.Random) -> tuple[bytes, str]:
+    """One bit flip, or one chunk edit (delete, duplicate, swap, truncate inside, zero)."""
+    buf = bytearray(data)
+    if rng.random() < 0.5:
+        pos = rng.randrange(len(buf))
+        buf[pos] ^= 1 << rng.randrange(8)
+        return bytes(buf), "bitflip"
+    chunks = _chunks(data)
+    a, b = chunks[rng.randrange(len(chunks))]
+    op = rng.randrange(5)
+    if op == 0:
+        del buf[a:b]
+        return bytes(buf), "chunk-delete"
+    if op == 1:
+        buf[b:b] = data[a:b]
+        return bytes(buf), "chunk-duplicate"
+    if op == 2 and len(chunks) > 1:
+        c, d = chunks[rng.randrange(len(chunks))]
+        if (c, d) != (a, b):
+            (a, b), (c, d) = sorted([(a, b), (c, d)])
+            return data[:a] + data[c:d] + data[b:c] + data[a:b] + data[d:], "chunk-swap"
+    if op == 3:
+        return data[: rng.randint(a, max(a, b - 1))], "truncate-in-chunk"
+    start = rng.randint(a, max(a, b - 1))
+    n = rng.randint(1, max(1, b - start))
+    buf[start : start + n] = bytes(n)
+    return bytes(buf), "chunk-zero"
+
+
+class Disagreement(Exception):
+    """Our verdict and a full Pillow decode differ on a mutated photo."""
+
+
+def full_pillow_decode(path: Path) -> str | None:
+    """None if a plain Pillow open + load() (first frame) succeeds, else the error."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                img.load()
+        return None
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"[:120]
+
+
 # -- the targets -------------------------------------------------------------------------------
 
 
@@ -100,6 +220,20 @@ def _target(name: str):
         from photocompare.core.images import load_rgb
 
         return (lambda p: load_rgb(p, max_side=256, limits=limits)), (UnreadablePhoto,)
+    if name == "photo_agrees":
+        from photocompare.core.images import load_rgb, read_info
+
+        def agrees(p: Path) -> None:
+            try:
+                read_info(p, limits)
+            except UnreadablePhoto:
+                raise
+            reference = full_pillow_decode(p)
+            if reference is not None:
+                raise Disagreement(f"accepted, but a full Pillow decode fails: {reference}")
+            load_rgb(p, max_side=128, limits=limits)  # an accepted photo's pixels load
+
+        return agrees, (UnreadablePhoto,)
     if name == "exif":
         from photocompare.core.exif import read_exif
 
@@ -125,9 +259,14 @@ def run(target: str, seed: int, count: int, workdir: Path, data_root: Path, case
     outcomes = {"ok": 0, "rejected": 0}
     slowest = (0.0, -1)
     crashlog = open(workdir / "hang.txt", "w")  # noqa: SIM115 - lives as long as the process
+    kinds: dict[str, int] = {}
     for i in range(count):
         k = rng.randrange(len(blobs))
-        data = mutate(blobs[k], rng, blobs[rng.randrange(len(blobs))])
+        if target == "photo_agrees":
+            data, kind = mutate_photo(blobs[k], rng)
+            kinds[f"{suffixes[k].lower()} {kind}"] = kinds.get(f"{suffixes[k].lower()} {kind}", 0) + 1
+        else:
+            data = mutate(blobs[k], rng, blobs[rng.randrange(len(blobs))])
         case = workdir / f"current{suffixes[k]}"
         case.write_bytes(data)
         (workdir / "current.json").write_text(json.dumps({"case": i, "seed_file": str(seeds[k])}))
@@ -165,13 +304,16 @@ def run(target: str, seed: int, count: int, workdir: Path, data_root: Path, case
         "failures": failures,
         "slowest_s": round(slowest[0], 3),
         "slowest_case": slowest[1],
+        "mutations": kinds,
     }
 
 
 def main(argv: list[str]) -> int:
     target, seed, count, workdir, data_root, limit = argv[:6]
-    result = run(target, int(seed), int(count), Path(workdir), Path(data_root), float(limit),
-                 [Path(p) for p in argv[6:]] or None)
+    extra = [Path(p) for p in argv[6:]] or None
+    if target == "photo_agrees" and extra is None:
+        extra = photo_seeds(Path(data_root), Path(workdir) / "seeds")
+    result = run(target, int(seed), int(count), Path(workdir), Path(data_root), float(limit), extra)
     print(json.dumps(result))
     return 0
 

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.slow
 SCALE = float(os.environ.get("PHOTOCOMPARE_FUZZ_SCALE", "1"))
 CASE_LIMIT_S = 10.0  # one input may take at most this long (a hang dumps the stack and fails)
 
-CASES = {"read_info": 4000, "load_rgb": 2500, "exif": 2500, "diary_csv": 1500}
-SEEDS = {"read_info": 8101, "load_rgb": 8102, "exif": 8103, "diary_csv": 8104}
+CASES = {"read_info": 4000, "load_rgb": 2500, "exif": 2500, "diary_csv": 1500, "photo_agrees": 3000}
+SEEDS = {"read_info": 8101, "load_rgb": 8102, "exif": 8103, "diary_csv": 8104, "photo_agrees": 8105}
 
 
 def run_fuzzer(target: str, workdir: Path, extra_seeds: list[Path] | None = None) -> dict:
@@ -56,6 +56,16 @@ def test_image_reader_survives_mutated_real_files(tmp_path):
 
 def test_pixel_loader_survives_mutated_real_files(tmp_path):
     result = run_fuzzer("load_rgb", tmp_path)
+    assert result["rejected"] > 0 and result["ok"] > 0
+
+
+def test_bit_flips_and_chunk_edits_of_real_photos_get_the_verdict_of_a_full_decode(tmp_path):
+    """Every supported format, one bit flip or one chunk edit per case: an accepted file always
+    decodes fully with Pillow and loads as pixels (a damaged file is never a photo)."""
+    result = run_fuzzer("photo_agrees", tmp_path)
+    formats = {kind.split()[0] for kind in result["mutations"]}
+    assert {".jpg", ".mpo", ".png", ".tiff", ".heif", ".avif", ".pgm", ".webp", ".bmp",
+            ".ppm"} <= formats
     assert result["rejected"] > 0 and result["ok"] > 0
 
 
