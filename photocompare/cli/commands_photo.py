@@ -53,8 +53,9 @@ def parse_taken_at(text: str) -> dt.datetime | dt.date:
 
 def _report(args, library, edit, text: str) -> int:
     from photocompare.cli.commands_library import _print_json, photo_json, photo_periods
+    from photocompare.library import api
 
-    photo = library.photo(edit.photo_id)
+    photo = api.get_photo(library, edit.photo_id)
     if args.json:
         out = photo_json(photo, library)
         out["period"] = photo_periods(library, photo.patient_id, [photo])[photo.id]

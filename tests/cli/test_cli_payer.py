@@ -76,8 +76,8 @@ def test_editors_and_renewal_report_json_and_pdf(library, tmp_path):
     js = json.loads(done.stdout)
     assert js["kind"] == "renewal" and js["met"] is True
     assert js["assessment"]["label"] == "cycle 2"
-    assert js["assessment"]["headache_change_pct"] == -33.3
-    assert js["criteria"][0]["met"] is True and js["criteria"][0]["value"] == -33.3
+    assert js["assessment"]["headache_change_pct"] == -33.33
+    assert js["criteria"][0]["met"] is True and js["criteria"][0]["value"] == -33.33
     assert js["preventives"][0]["drug"] == "Topiramate"
     assert js["treatments"][1] == {"date": "2024-06-24", "units": 175.0, "sites": 35,
                                    "lot": "C2345", "interval_days": 84}
