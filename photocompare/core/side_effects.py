@@ -1,0 +1,177 @@
+"""Side-effect changes of a pair (brow height, eyelid opening, MRD1) with their measurement noise.
+
+A single photo's brow or lid position comes from a handful of landmarks; re-encoding or re-taking
+the same face moves them by a fraction of a pixel to about a pixel, i.e. by several tenths of a
+millimetre at ordinary eye distances. So each change carries `noise_mm`, and counts as a finding
+(`beyond_noise`) only when it is larger.
+
+How the noise is measured (figures in `docs/validation.md`): the same face was re-measured under
+changes that leave the anatomy untouched — JPEG re-encoding (quality 70–95), rescaling (0.8–1.2),
+shifts, in-plane rotation (±8°) and exposure (±0.3 EV) — on photos from 30 to 200 px between the
+eyes. The spread of each measure, in px of the analysed copy, was roughly constant across eye
+distances (landmark jitter is a pixel-level effect), plus a small floor in eye distances. So a
+photo's noise is  σ = √(floor_iod² + (jitter_px / IOD_px)²)  eye distances, and the noise of a
+change is 2·√(σ_before² + σ_after²) (a 95 % band) converted at the stated 63 mm eye distance.
+
+A change is withheld (`reliable = False`, with the reason) when the pair is not comparable or
+the photos may not show the same person: a difference between two people, or between two
+different poses, is not a side effect.
+
+`side_effect_rows` / `side_effect_sentences` are the Qt-free texts every view shows (compare
+view, review mode, sheets), so they all round and withhold the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from photocompare.core.measures import MEAN_IOD_MM
+from photocompare.settings import CheckThresholds
+
+# measure key -> (label for clinicians, SideEffects field, noise kind)
+MEASURES: tuple[tuple[str, str, str, str], ...] = (
+    ("brow_height_right_mm", "Brow height above the eye, patient's right", "brow_height_right_mm", "brow"),
+    ("brow_height_left_mm", "Brow height above the eye, patient's left", "brow_height_left_mm", "brow"),
+    ("eyelid_aperture_right_mm", "Eyelid opening, patient's right", "eyelid_aperture_right_mm", "lid"),
+    ("eyelid_aperture_left_mm", "Eyelid opening, patient's left", "eyelid_aperture_left_mm", "lid"),
+    ("mrd1_right_mm", "Upper lid to pupil centre (MRD1), patient's right", "mrd1_right_mm", "lid"),
+    ("mrd1_left_mm", "Upper lid to pupil centre (MRD1), patient's left", "mrd1_left_mm", "lid"),
+)
+
+
+@dataclass(frozen=True)
+class SideEffectChange:
+    before_mm: float
+    after_mm: float
+    change_mm: float  # after − before
+    noise_mm: float  # 95 % band of the change from measurement noise alone
+    beyond_noise: bool
+
+
+@dataclass(frozen=True)
+class PairSideEffects:
+    reliable: bool
+    reason: str | None
+    measures: dict[str, SideEffectChange]
+
+    def to_json(self) -> dict[str, Any]:
+        def r(x: float) -> float | None:
+            return round(x, 2) if math.isfinite(x) else None
+
+        return {
+            "reliable": self.reliable,
+            "reason": self.reason,
+            "measures": {
+                key: {
+                    k: (r(v) if isinstance(v, float) else v) for k, v in asdict(change).items()
+                }
+                for key, change in self.measures.items()
+            },
+        }
+
+
+def photo_noise_iod(iod_analysed_px: float, kind: str, t: CheckThresholds) -> float:
+    """One photo's measurement SD of a brow/lid measure, in eye distances."""
+    jitter = t.side_effect_brow_jitter_px if kind == "brow" else t.side_effect_lid_jitter_px
+    return math.hypot(t.side_effect_floor_iod, jitter / max(iod_analysed_px, 1e-6))
+
+
+def pair_side_effects(
+    before: Any, after: Any, checks: dict[str, Any], noise: CheckThresholds | None = None
+) -> PairSideEffects | None:
+    """The pair's side-effect changes, or None when either photo has no face."""
+    t = noise or CheckThresholds()
+    fb, fa = before.face, after.face
+    if fb is None or fa is None:
+        return None
+    iod_b = fb.interocular_px * before.analysis_scale
+    iod_a = fa.interocular_px * after.analysis_scale
+    measures = {}
+    for key, _label, attr, kind in MEASURES:
+        b = float(getattr(fb.side_effects, attr))
+        a = float(getattr(fa.side_effects, attr))
+        sd = math.hypot(photo_noise_iod(iod_b, kind, t), photo_noise_iod(iod_a, kind, t))
+        noise_mm = 2.0 * sd * MEAN_IOD_MM
+        change = a - b
+        measures[key] = SideEffectChange(
+            before_mm=b,
+            after_mm=a,
+            change_mm=change,
+            noise_mm=noise_mm,
+            beyond_noise=bool(math.isfinite(change) and abs(change) > noise_mm),
+        )
+    reason = _withhold_reason(checks)
+    return PairSideEffects(reliable=reason is None, reason=reason, measures=measures)
+
+
+def _withhold_reason(checks: dict[str, Any]) -> str | None:
+    ident = checks.get("identity")
+    if ident is not None and ident.status != "pass":
+        if ident.status == "fail":
+            return "The photos appear to show two different people: changes are not shown."
+        return "It is not certain that both photos show the same person: changes are not shown."
+    failing = [name for name, c in checks.items() if c.status == "fail"]
+    if failing:
+        return (
+            "The photos are not comparable (" + ", ".join(failing) + " failed): "
+            "changes are not shown."
+        )
+    return None
+
+
+def _decimals(noise_mm: float) -> int:
+    """Round a change to what its noise allows: 1 decimal when the noise is under 1 mm."""
+    return 1 if noise_mm < 1.0 else 0
+
+
+def side_effect_rows(result: Any) -> list[dict[str, Any]]:
+    """Rows to show for a `PairResult`: label, before, after and change as text, and whether
+    the change is a finding. Empty when there is nothing to show (no face); when the pair's
+    changes are withheld, the change column reads "withheld"."""
+    side = getattr(result, "side_effects", None)
+    if side is None:
+        return []
+    rows = []
+    for key, label, _attr, _kind in MEASURES:
+        c = side.measures[key]
+        d = _decimals(c.noise_mm)
+        if not side.reliable:
+            change = "withheld"
+            finding = False
+        elif not c.beyond_noise:
+            change = f"no change beyond noise (±{c.noise_mm:.{d}f} mm)"
+            finding = False
+        else:
+            change = f"{c.change_mm:+.{d}f} mm (noise ±{c.noise_mm:.{d}f} mm)"
+            finding = True
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "before": f"{c.before_mm:.{d}f} mm",
+                "after": f"{c.after_mm:.{d}f} mm",
+                "change": change,
+                "finding": finding,
+            }
+        )
+    return rows
+
+
+def side_effect_sentences(result: Any) -> list[str]:
+    """Plain sentences for sheets and summaries: the reason when withheld, else one sentence
+    per change beyond noise (or one saying there is none)."""
+    side = getattr(result, "side_effects", None)
+    if side is None:
+        return ["Brow and eyelid changes: not measured (no face found in one of the photos)."]
+    if not side.reliable:
+        return [f"Brow and eyelid changes: {side.reason}"]
+    out = []
+    for row in side_effect_rows(result):
+        if row["finding"]:
+            out.append(f"{row['label']}: {row['before']} → {row['after']} ({row['change']}).")
+    if not out:
+        out.append("Brow and eyelid: no change beyond measurement noise.")
+    out.append(f"Millimetres assume {MEAN_IOD_MM:.0f} mm between the eyes.")
+    return out
