@@ -58,8 +58,13 @@ class CheckThresholds:
     # fails lighting (blown-out highlights cannot be compared).
     clipped_fail_fraction: float = 0.25
     # Light moved: gradient of the after/before log2-ratio map over the skin, EV per IOD.
+    # Simulated relighting of real faces (tests/core/relight.py): moves of the light by ≤ 10°
+    # gave at most 0.23 EV/IOD and a spread of 0.07 EV; moves of 35–85° a spread ≥ 0.13 EV.
     relight_warn_ev_per_iod: float = 0.30
     relight_fail_ev_per_iod: float = 0.60
+    # ... and the robust spread of the ratio map around that plane (shadows that moved), EV.
+    relight_spread_warn_ev: float = 0.10
+    relight_spread_fail_ev: float = 0.20
     # Skin colour difference: distance of (log2 R/G, log2 B/G) between the photos (≈ stops).
     color_warn: float = 0.12
     color_fail: float = 0.25
@@ -67,6 +72,10 @@ class CheckThresholds:
     # 170 px = 0.0118 warns, σ 3 px = 0.0176 fails).
     blur_warn_iod: float = 0.010
     blur_fail_iod: float = 0.015
+    # ... and only when σ at the resolution the faces were compared at (the smaller eye
+    # distance, at most 170 px) exceeds this: ORL photo series of one subject, differing in
+    # glasses and expression only, reach 1.05 px at an eye distance of ~31 px.
+    blur_min_px: float = 1.2
     # Side-effect noise model (core.side_effects): landmark jitter in px of the analysed copy
     # and a floor in IODs; measured on re-encoded/rescaled/rotated copies of real faces.
     side_effect_brow_jitter_px: float = 0.5

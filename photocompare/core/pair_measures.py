@@ -57,6 +57,9 @@ _BLUR_MAX_IOD_PX = 170
 _BLUR_LADDER_IOD = np.concatenate([[0.0], np.geomspace(0.002, 0.08, 24)])
 _LUMA = np.array([0.2126, 0.7152, 0.0722])
 _BRIGHT_FLAG = 96
+# Linear-light offset before the log for blur: keeps dark noise and background from dominating.
+_BLUR_LOG_OFFSET = 0.02
+_BLUR_WINDOW_IOD = 0.15
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,11 @@ class PairMeasures:
     relight_ev_per_iod: float
     relight_u_ev_per_iod: float  # towards the patient's left
     relight_v_ev_per_iod: float  # upwards
+    relight_spread_ev: float  # robust spread of the ratio map around the fitted plane
     blur_sigma_iod: float  # equivalent Gaussian blur of the softer photo, eye distances
     blur_sigma_px: float  # the same in BEFORE's full-resolution px
     blurrier: str | None  # "before" | "after" | None (equal within one ladder step)
+    blur_compared_iod_px: float  # eye distance (px) at which the two faces were compared
 
 
 def _canon_matrix(points: np.ndarray, iod_px: float) -> tuple[np.ndarray, tuple[int, int]]:
@@ -150,7 +155,9 @@ def _flat(grey: np.ndarray) -> np.ndarray:
     return var < 0.05
 
 
-def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, float]:
+def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
+    """Gradient (u, v) of a robust plane fit, and the robust spread (1.4826·MAD) of what the
+    plane leaves: the shading change a tilt does not explain (a shadow moving off the nose)."""
     a = np.stack([np.ones_like(u), u, v], axis=1)
     keep = np.ones(z.size, bool)
     coef = np.zeros(3)
@@ -161,7 +168,9 @@ def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, f
         res = z - a @ coef
         mad = float(np.median(np.abs(res[keep] - np.median(res[keep])))) * 1.4826
         keep = np.abs(res) <= 3 * max(mad, 1e-3)
-    return float(coef[1]), float(coef[2])
+    res = z - a @ coef
+    spread = float(np.median(np.abs(res - np.median(res)))) * 1.4826
+    return float(coef[1]), float(coef[2]), spread
 
 
 def measure_pair(
@@ -221,11 +230,11 @@ def measure_pair(
         yy, xx = np.nonzero(usable)
         u = (xx - w / 2) / iod_px
         v = -(yy - _EYES_Y_IOD * iod_px) / iod_px
-        gu, gv = _robust_plane(u, v, log_y[usable])
+        gu, gv, spread = _robust_plane(u, v, log_y[usable])
     else:
-        exposure, d_rg, d_bg, gu, gv = nan, nan, nan, nan, nan
+        exposure, d_rg, d_bg, gu, gv, spread = nan, nan, nan, nan, nan, nan
         low, high = _bounds(log_y, region & clear_b, bright_a, (fa > 0) & ~bright_a)
-    sigma_iod, blurrier = _equivalent_blur(
+    sigma_iod, blurrier, compared_iod = _equivalent_blur(
         before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px
     )
     return PairMeasures(
@@ -243,9 +252,11 @@ def measure_pair(
         relight_ev_per_iod=float(math.hypot(gu, gv)),
         relight_u_ev_per_iod=gu,
         relight_v_ev_per_iod=gv,
+        relight_spread_ev=spread,
         blur_sigma_iod=float(sigma_iod),
         blur_sigma_px=float(sigma_iod * before_full_iod_px),
         blurrier=blurrier,
+        blur_compared_iod_px=float(compared_iod),
     )
 
 
@@ -266,13 +277,18 @@ def _bounds(
 
 def _log_luma(rgb: np.ndarray) -> np.ndarray:
     lin = srgb_to_linear(rgb) @ _LUMA
-    return np.log2(np.maximum(lin, 1e-3)).astype(np.float32)
+    return np.log2(lin + _BLUR_LOG_OFFSET).astype(np.float32)
 
 
-def _detail_energy(log_l: np.ndarray, mask: np.ndarray) -> float:
+def _energy_map(log_l: np.ndarray, window_px: float) -> np.ndarray:
+    """Local detail energy: squared gradient averaged over a window (a fraction of the IOD)."""
     gx = cv2.Sobel(log_l, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(log_l, cv2.CV_32F, 0, 1, ksize=3)
-    return float(np.mean((gx * gx + gy * gy)[mask]))
+    return cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), window_px) + 1e-6
+
+
+def _median_log_ratio(e1: np.ndarray, e2: np.ndarray, mask: np.ndarray) -> float:
+    return float(np.median(np.log(e1[mask]) - np.log(e2[mask])))
 
 
 def _equivalent_blur(
@@ -283,7 +299,7 @@ def _equivalent_blur(
     ma64: np.ndarray,
     iod64: float,
     before_full_iod_px: float,
-) -> tuple[float, str | None]:
+) -> tuple[float, str | None, float]:
     """σ (in eye distances) that turns the sharper face into the softer one's detail level.
 
     Both faces are resampled to the eye distance of the lower-resolution one (at most
@@ -308,19 +324,20 @@ def _equivalent_blur(
         cov.astype(np.uint8), np.ones((border, border), np.uint8)
     ).astype(bool)
     if mask.sum() < 100:
-        return float("nan"), None
-    eb, ea = _detail_energy(lb, mask), _detail_energy(la, mask)
-    if eb <= 0 or ea <= 0:
-        return float("nan"), None
-    sharp, target, which = (lb, ea, "after") if eb >= ea else (la, eb, "before")
-    prev_sigma, prev_e = 0.0, max(eb, ea)
+        return float("nan"), None, iod_px
+    # Each neighbourhood of the face votes (median of local energy ratios), so a change of
+    # content in part of the face (expression, a strand of hair, glasses) does not read as blur.
+    window = max(1.0, _BLUR_WINDOW_IOD * iod_px)
+    eb, ea = _energy_map(lb, window), _energy_map(la, window)
+    m0 = _median_log_ratio(eb, ea, mask)
+    sharp, soft_e, which = (lb, ea, "after") if m0 >= 0 else (la, eb, "before")
+    prev_sigma, prev_m = 0.0, abs(m0)
     for sigma_iod in _BLUR_LADDER_IOD[1:]:
         blurred = cv2.GaussianBlur(sharp, (0, 0), float(sigma_iod * iod_px))
-        e = _detail_energy(blurred, mask)
-        if e <= target:
-            # interpolate in log energy between the two ladder steps
-            f = (math.log(prev_e) - math.log(target)) / max(math.log(prev_e) - math.log(e), 1e-9)
+        m = _median_log_ratio(_energy_map(blurred, window), soft_e, mask)
+        if m <= 0:
+            f = prev_m / max(prev_m - m, 1e-9)
             sigma = prev_sigma + f * (sigma_iod - prev_sigma)
-            return float(sigma), (which if sigma > 0 else None)
-        prev_sigma, prev_e = float(sigma_iod), e
-    return float(_BLUR_LADDER_IOD[-1]), which
+            return float(sigma), (which if sigma > 0 else None), iod_px
+        prev_sigma, prev_m = float(sigma_iod), m
+    return float(_BLUR_LADDER_IOD[-1]), which, iod_px
