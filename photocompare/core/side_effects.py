@@ -175,3 +175,15 @@ def side_effect_sentences(result: Any) -> list[str]:
         out.append("Brow and eyelid: no change beyond measurement noise.")
     out.append(f"Millimetres assume {MEAN_IOD_MM:.0f} mm between the eyes.")
     return out
+
+
+def side_effect_note(result: Any) -> str:
+    """One line under a side-effect table: why changes are withheld, or how to read them."""
+    side = getattr(result, "side_effects", None)
+    if side is None:
+        return "Brow and eyelid measures need a face in both photos."
+    basis = (
+        f"Right / left are the patient's; mm assume {MEAN_IOD_MM:.0f} mm between the eyes; "
+        "a change counts only beyond its measurement noise; MRD1 = ptosis proxy."
+    )
+    return basis if side.reliable else f"{side.reason} {basis}"
