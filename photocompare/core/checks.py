@@ -383,3 +383,48 @@ def pair_checks(
         "sharpness": check_sharpness(pair, thresholds),
         "identity": check_identity(identity_similarity, thresholds),
     }
+
+
+# -- figures for people -------------------------------------------------------------------------
+def _signed_unit(unit: str, digits: int) -> Any:
+    return lambda v: f"{v:+.{digits}f}{unit}".replace("-", "−")
+
+
+def _plain_unit(unit: str, digits: int) -> Any:
+    return lambda v: f"{v:.{digits}f}{unit}"
+
+
+# check -> [(number key, words, formatter)]: what a clinician can act on, in words and units.
+CLINICAL_FIGURES: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "angle": (
+        ("yaw_diff_deg", "turn", _signed_unit("°", 1)),
+        ("pitch_diff_deg", "nod", _signed_unit("°", 1)),
+        ("roll_diff_deg", "tilt (corrected)", _signed_unit("°", 1)),
+    ),
+    "framing": (
+        ("scale_ratio", "face size ×", _plain_unit("", 2)),
+        ("offset_iod", "shift", _plain_unit(" eye distances", 1)),
+    ),
+    "lighting": (
+        ("exposure_diff_ev", "exposure", _signed_unit(" stops", 2)),
+        ("color_diff", "colour", _plain_unit(" stops", 2)),
+        ("relight_ev_per_iod", "light direction change", _plain_unit(" stops per eye distance", 2)),
+    ),
+    "expression": (
+        ("mouth_open_diff_iod", "mouth opening", _signed_unit(" eye distances", 2)),
+        ("smile_width_diff_iod", "smile width", _signed_unit(" eye distances", 2)),
+    ),
+    "sharpness": (("blur_sigma_px", "blur difference", _plain_unit(" px", 1)),),
+    "identity": (("similarity", "similarity (same person ≥ 0.5)", _plain_unit("", 2)),),
+}
+
+
+def check_figures(name: str, check: PairCheck) -> str:
+    """The few figures of a check a clinician can act on, e.g. "turn +1.2°, nod −0.4°"."""
+    numbers = getattr(check, "numbers", {}) or {}
+    parts = []
+    for key, words, fmt in CLINICAL_FIGURES.get(name, ()):
+        value = numbers.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            parts.append(f"{words} {fmt(float(value))}")
+    return ", ".join(parts)
