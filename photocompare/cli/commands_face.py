@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "check",
         help="check that a before/after pair is comparable (angle, framing, lighting, ...)",
         description="Check that BEFORE and AFTER are comparable: head angle, framing, lighting, "
-        "expression, sharpness; and align AFTER onto BEFORE.",
+        "expression, sharpness, same person; align AFTER onto BEFORE; brow and eyelid changes "
+        "with their measurement noise.",
     )
     check.add_argument("photos", nargs="*", metavar="PHOTO", help="BEFORE AFTER")
     check.add_argument("--batch", metavar="PAIRS.csv", help="CSV with a header before,after")
@@ -170,6 +171,9 @@ def _report(result: Any) -> str:
         "Comparable: yes" if result.consistent else f"Comparable: NO ({', '.join(failing)} failed)"
     )
     lines.extend(f"Note: {note}" for note in getattr(result, "notes", ()))
+    from photocompare.core.side_effects import side_effect_sentences
+
+    lines.extend(side_effect_sentences(result))
     al = result.alignment
     if al is not None:
         way = "counter-clockwise" if al.rotation_deg >= 0 else "clockwise"

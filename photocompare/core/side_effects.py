@@ -183,7 +183,60 @@ def side_effect_note(result: Any) -> str:
     if side is None:
         return "Brow and eyelid measures need a face in both photos."
     basis = (
-        f"Right / left are the patient's; mm assume {MEAN_IOD_MM:.0f} mm between the eyes; "
-        "a change counts only beyond its measurement noise; MRD1 = ptosis proxy."
+        f"R / L: the patient's right / left; mm assume {MEAN_IOD_MM:.0f} mm between the eyes; "
+        f"a change counts only beyond its measurement noise. {noise_summary(result)} "
+        "MRD1 = ptosis proxy."
     )
     return basis if side.reliable else f"{side.reason} {basis}"
+
+
+# (row label, right measure, left measure) for a compact table: one row per measure, "R / L".
+COMPACT_ROWS = (
+    ("Brow height (mm)", "brow_height_right_mm", "brow_height_left_mm"),
+    ("Eyelid aperture (mm)", "eyelid_aperture_right_mm", "eyelid_aperture_left_mm"),
+    ("MRD1 (mm)", "mrd1_right_mm", "mrd1_left_mm"),
+)
+
+
+def compact_side_effect_rows(result: Any) -> list[tuple[str, str, str, str]]:
+    """(label, before, after, change) with each cell "right / left" — for printed sheets.
+
+    A change reads "withheld" for a pair whose changes are withheld, "within noise" when it is
+    not beyond its noise, else the signed change rounded to what the noise allows."""
+    side = getattr(result, "side_effects", None)
+    if side is None:
+        return []
+    out = []
+    for label, right, left in COMPACT_ROWS:
+        cr, cl = side.measures[right], side.measures[left]
+        d = _decimals(max(cr.noise_mm, cl.noise_mm))
+
+        def change(c: SideEffectChange) -> str:
+            if not side.reliable:
+                return "withheld"
+            if not c.beyond_noise:
+                return "within noise"
+            return f"{c.change_mm:+.{d}f}".replace("-", "−")
+
+        out.append(
+            (
+                label,
+                f"{cr.before_mm:.{d}f} / {cl.before_mm:.{d}f}",
+                f"{cr.after_mm:.{d}f} / {cl.after_mm:.{d}f}",
+                f"{change(cr)} / {change(cl)}",
+            )
+        )
+    return out
+
+
+def noise_summary(result: Any) -> str:
+    """ "Noise ±1.6 mm (brow), ±1.7 mm (lids)" for a table footnote; empty without a pair."""
+    side = getattr(result, "side_effects", None)
+    if side is None:
+        return ""
+    brow = max(side.measures[k].noise_mm for k in ("brow_height_right_mm", "brow_height_left_mm"))
+    lid = max(
+        side.measures[k].noise_mm
+        for k in ("eyelid_aperture_right_mm", "eyelid_aperture_left_mm", "mrd1_right_mm", "mrd1_left_mm")
+    )
+    return f"Measurement noise ±{brow:.1f} mm (brows), ±{lid:.1f} mm (lids)."

@@ -600,13 +600,10 @@ def _measure_lines(
     that is not comparable or may show two people.
     """
     if getattr(pair_result, "side_effects", None) is not None:
-        from photocompare.core.side_effects import side_effect_note, side_effect_rows
+        from photocompare.core.side_effects import compact_side_effect_rows, side_effect_note
 
-        rows = side_effect_rows(pair_result)
-        return (
-            tuple(MeasureLine(r["label"], r["before"], r["after"], r["change"]) for r in rows),
-            side_effect_note(pair_result),
-        )
+        rows = compact_side_effect_rows(pair_result)
+        return tuple(MeasureLine(*r) for r in rows), side_effect_note(pair_result)
     b = getattr(getattr(before_m, "face", None), "side_effects", None)
     a = getattr(getattr(after_m, "face", None), "side_effects", None)
     if b is None or a is None:
