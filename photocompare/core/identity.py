@@ -82,7 +82,14 @@ class IdentityModel:
     def describe(self, rgb: np.ndarray, landmarks_px: np.ndarray) -> np.ndarray:
         """Descriptor (128 float32) of the face whose MediaPipe landmarks (px of `rgb`) are given."""
         dlib = self._dlib
-        pts = np.asarray(landmarks_px, dtype=float)[:, :2]
+        pts = np.asarray(landmarks_px, dtype=float)[:, :2].copy()
+        # Hand dlib only the face and its surroundings (it copies the whole array it gets).
+        h, w = np.asarray(rgb).shape[:2]
+        span = float(max(pts.max(axis=0) - pts.min(axis=0)))
+        cx0, cy0 = np.maximum(np.floor(pts.min(axis=0) - span).astype(int), 0)
+        cx1, cy1 = np.minimum(np.ceil(pts.max(axis=0) + span).astype(int), [w, h])
+        rgb = np.asarray(rgb)[cy0:cy1, cx0:cx1]
+        pts -= [cx0, cy0]
         x0, y0 = pts.min(axis=0)
         x1, y1 = pts.max(axis=0)
         rect = dlib.rectangle(int(x0), int(y0), int(x1), int(y1))

@@ -100,9 +100,16 @@ def _canon_matrix(points: np.ndarray, iod_px: float) -> tuple[np.ndarray, tuple[
     return m, (out_h, out_w)
 
 
-def _warp(img: np.ndarray, m: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def _warp(
+    img: np.ndarray,
+    m: np.ndarray,
+    shape: tuple[int, int],
+    clip_flags: CheckThresholds | None = None,
+) -> np.ndarray:
     """Warp `img` by the 3x3 `m` into `shape`, shrinking by pyramid first (no aliasing);
-    outside the image is 0 (the caller warps a coverage plane with it)."""
+    outside the image is 0 (the caller warps a coverage plane with it). With `clip_flags`
+    an RGB image gets its clip flags as a 4th channel (`_with_flags`), computed on the
+    needed crop only."""
     out_h, out_w = shape
     inv = np.linalg.inv(m)
     corners = np.array([[0, 0, 1], [out_w, 0, 1], [0, out_h, 1], [out_w, out_h, 1]], float)
@@ -111,8 +118,11 @@ def _warp(img: np.ndarray, m: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     x0, y0 = np.maximum(np.floor(src.min(axis=0)).astype(int) - 4, 0)
     x1, y1 = np.minimum(np.ceil(src.max(axis=0)).astype(int) + 4, [w, h])
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return np.zeros((out_h, out_w) + img.shape[2:], img.dtype)
+        channels = (4,) if clip_flags is not None else img.shape[2:]
+        return np.zeros((out_h, out_w) + channels, img.dtype)
     crop = img[y0:y1, x0:x1]
+    if clip_flags is not None:
+        crop = _with_flags(crop, clip_flags)
     m = m @ np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], float)
     scale = math.sqrt(abs(np.linalg.det(m[:2, :2])))
     while scale < 0.5 and min(crop.shape[:2]) >= 4:
@@ -195,8 +205,8 @@ def measure_pair(
     else:
         a2b = np.vstack([np.asarray(after_to_before, float)[:2], [0, 0, 1]])
         ma = mb @ a2b
-    wb = _warp(_with_flags(before_rgb, t), mb, shape)
-    wa = _warp(_with_flags(after_rgb, t), ma, shape)
+    wb = _warp(before_rgb, mb, shape, clip_flags=t)
+    wa = _warp(after_rgb, ma, shape, clip_flags=t)
     cov_b = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
     cov_a = _warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250
     pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
