@@ -6,12 +6,13 @@ millimetre at ordinary eye distances. So each change carries `noise_mm`, and cou
 (`beyond_noise`) only when it is larger.
 
 How the noise is measured (figures in `docs/validation.md`): the same face was re-measured under
-changes that leave the anatomy untouched — JPEG re-encoding (quality 70–95), rescaling (0.8–1.2),
-shifts, in-plane rotation (±8°) and exposure (±0.3 EV) — on photos from 30 to 200 px between the
-eyes. The spread of each measure, in px of the analysed copy, was roughly constant across eye
-distances (landmark jitter is a pixel-level effect), plus a small floor in eye distances. So a
-photo's noise is  σ = √(floor_iod² + (jitter_px / IOD_px)²)  eye distances, and the noise of a
-change is 2·√(σ_before² + σ_after²) (a 95 % band) converted at the stated 63 mm eye distance.
+changes that leave the anatomy untouched — JPEG re-encoding (quality 70–95), rescaling
+(0.85–1.15), in-plane rotation (±4–8°) and exposure (±0.3 EV) — on 8 real photos with 31 to
+183 px between the eyes. The spread is mostly a fraction of the eye distance (the mesh fit
+moves as a whole) plus a pixel-level jitter that matters for small faces, so a photo's noise is
+σ = √(floor_iod² + (jitter_px / IOD_px)²) eye distances (constants in `CheckThresholds`), and
+the noise of a change is 2·√(σ_before² + σ_after²) (a 95 % band), converted at the stated 63 mm
+eye distance.
 
 A change is withheld (`reliable = False`, with the reason) when the pair is not comparable or
 the photos may not show the same person: a difference between two people, or between two
@@ -74,8 +75,11 @@ class PairSideEffects:
 
 def photo_noise_iod(iod_analysed_px: float, kind: str, t: CheckThresholds) -> float:
     """One photo's measurement SD of a brow/lid measure, in eye distances."""
-    jitter = t.side_effect_brow_jitter_px if kind == "brow" else t.side_effect_lid_jitter_px
-    return math.hypot(t.side_effect_floor_iod, jitter / max(iod_analysed_px, 1e-6))
+    if kind == "brow":
+        jitter, floor = t.side_effect_brow_jitter_px, t.side_effect_brow_floor_iod
+    else:
+        jitter, floor = t.side_effect_lid_jitter_px, t.side_effect_lid_floor_iod
+    return math.hypot(floor, jitter / max(iod_analysed_px, 1e-6))
 
 
 def pair_side_effects(
