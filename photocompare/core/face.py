@@ -78,6 +78,9 @@ _REFINE_TARGET_IOD_PX = 160.0
 _MAX_FACES = 6
 _MIN_IOD_PX = 6.0  # a "face" with the eyes closer than this (in the detector's input) is noise
 _MIN_CROP_SEARCH_SIDE = 640  # search overlapping crops only in images at least this large
+# Head pose: re-fits on a crop around the face (this long side) rotated by these angles.
+_POSE_CROP_SIDE = 192
+_POSE_ROTATIONS_DEG = (8.0,)
 
 
 @dataclass(frozen=True)
@@ -251,13 +254,16 @@ class FaceAnalyzer:
             face = None
         else:
             count = len(found)
-            chosen, how = _choose(found, w, h)
-            iod = _iod(chosen.landmarks)
-            if iod < _SMALL_FACE_IOD_PX and path is not None and scale < 0.999:
-                refined = self._refine_full_res(path, chosen, scale)
-                if refined is not None:
-                    chosen, how = refined, how + "+refined"
-            face = self._measure(rgb, chosen, how, count, scale, (full_w, full_h))
+            chosen, how, poses = self._choose_confirmed(rgb, found)
+            if chosen is None:
+                face = None
+            else:
+                iod = _iod(chosen.landmarks)
+                if iod < _SMALL_FACE_IOD_PX and path is not None and scale < 0.999:
+                    refined = self._refine_full_res(path, chosen, scale)
+                    if refined is not None:
+                        chosen, how = refined, how + "+refined"
+                face = self._measure(rgb, chosen, how, count, scale, (full_w, full_h), poses)
         return PhotoMeasures(
             path=str(path) if path is not None else None,
             width=int(full_w),
@@ -355,6 +361,78 @@ class FaceAnalyzer:
                 return _dedupe(confirmed)
         return []
 
+    def _choose_confirmed(
+        self, rgb: np.ndarray, found: list[tuple[_Detection, str]]
+    ) -> tuple[_Detection | None, str, list[tuple[float, float]]]:
+        """The chosen face, confirmed: it must be found again on a crop around its mesh (a
+        mesh fitted to one lens of a pair of sunglasses is not). Candidates are tried in the
+        order `_choose` prefers them; when none confirms, detection is retried on a copy
+        enlarged 1.5× (small faces) and those candidates are tried too.
+
+        Also returns head-pose samples (yaw, pitch): the original fit and the fits on the
+        crop rotated by each of `_POSE_ROTATIONS_DEG` (the first of which is the confirmation)
+        — in-plane rotation leaves yaw and pitch unchanged, so their mean has less fitting
+        noise. Measured on 8 real faces under ±6–12° rotation, 0.8–1.2 scale, shifts, ±0.5 EV,
+        half resolution and JPEG q75: RMS change yaw 0.73° → 0.45°, pitch 1.23° → 0.82° with
+        one rotated re-fit (two gave 0.35° / 0.64° but cost the analysis budget).
+        """
+        h, w = rgb.shape[:2]
+        rounds = [found]
+        for attempt, candidates in enumerate(rounds):
+            remaining = list(candidates)
+            while remaining:
+                det, how = _choose(remaining, w, h)
+                remaining = [c for c in remaining if c[0] is not det]
+                samples = self._pose_samples(rgb, det)
+                if samples is not None:
+                    return det, how, samples
+            if attempt == 0:
+                long_side = max(h, w)
+                retry = self._detect_scaled(rgb, int(long_side * 1.5))
+                if retry:
+                    rounds.append([(d, "rescaled") for d in retry])
+        return None, "", []
+
+    def _pose_samples(self, rgb: np.ndarray, det: _Detection) -> list[tuple[float, float]] | None:
+        """Yaw/pitch of `det` and of re-fits on a crop around it, rotated; None when the face
+        is not found again on the first rotated crop."""
+        iod = _iod(det.landmarks)
+        pts = det.landmarks[:, :2]
+        centre = pts.mean(axis=0)
+        half = max(pts.max(axis=0) - pts.min(axis=0)) * 1.1
+        h, w = rgb.shape[:2]
+        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
+        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
+        crop = rgb[y0:y1, x0:x1]
+        if crop.size == 0:
+            return None
+        local = centre - [x0, y0]
+        target = max(_POSE_CROP_SIDE, max(crop.shape[:2])) if max(crop.shape[:2]) < 192 else _POSE_CROP_SIDE
+        samples: list[tuple[float, float]] = []
+        if det.matrix is not None:
+            samples.append(rotation_to_euler(det.matrix[:3, :3])[:2])
+        for k, angle in enumerate(_POSE_ROTATIONS_DEG):
+            if angle:
+                m = cv2.getRotationMatrix2D((float(local[0]), float(local[1])), angle, 1.0)
+                image = cv2.warpAffine(crop, m, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REFLECT)
+            else:
+                m, image = None, crop
+            match = None
+            for d in self._detect_scaled(image, target):
+                c = d.landmarks[:, :2].mean(axis=0)
+                if m is not None:  # back to the unrotated crop
+                    c = cv2.invertAffineTransform(m)[:, :2] @ c + cv2.invertAffineTransform(m)[:, 2]
+                if np.linalg.norm(c - local) < 0.5 * iod and abs(_iod(d.landmarks) / iod - 1) < 0.35:
+                    match = d
+                    break
+            if match is None:
+                if k == 0:
+                    return None  # not found again: not a face we can trust
+                continue
+            if match.matrix is not None:
+                samples.append(rotation_to_euler(match.matrix[:3, :3])[:2])
+        return samples
+
     def _confirm(self, rgb: np.ndarray, det: _Detection) -> _Detection | None:
         """Re-detect on a crop centred on a candidate face; None when it is not found again."""
         iod = _iod(det.landmarks)
@@ -417,10 +495,14 @@ class FaceAnalyzer:
         count: int,
         scale: float,
         full_size: tuple[int, int],
+        poses: list[tuple[float, float]] | None = None,
     ) -> FaceMeasures:
         pts = det.landmarks  # analysed-copy px
         iod_a = _iod(pts)
-        if det.matrix is not None:
+        if poses:
+            yaw = float(np.mean([p[0] for p in poses]))
+            pitch = float(np.mean([p[1] for p in poses]))
+        elif det.matrix is not None:
             yaw, pitch, _ = rotation_to_euler(det.matrix[:3, :3])
         else:  # pragma: no cover - the model always outputs the matrix when asked
             yaw = pitch = float("nan")
