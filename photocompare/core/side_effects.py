@@ -215,7 +215,7 @@ def compact_side_effect_rows(result: Any) -> list[tuple[str, str, str, str]]:
         cr, cl = side.measures[right], side.measures[left]
         d = _decimals(max(cr.noise_mm, cl.noise_mm))
 
-        def change(c: SideEffectChange) -> str:
+        def change(c: SideEffectChange, d: int = d) -> str:
             if not side.reliable:
                 return "withheld"
             if not c.beyond_noise:

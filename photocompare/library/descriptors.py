@@ -8,7 +8,7 @@ so the app never waits for it twice. `get` / `put` are the plain accessors.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -59,7 +59,7 @@ def put(library: Any, sha256: str, descriptor: np.ndarray | None) -> None:
                 photo_sha256=sha256,
                 model=MODEL_KEY,
                 descriptor=blob,
-                computed_at=datetime.now(timezone.utc),
+                computed_at=datetime.now(UTC),
             )
         )
 
