@@ -82,3 +82,16 @@ def descriptor_cache(library: Any) -> Callable[[str, Callable[[], Any]], Any]:
         return descriptor
 
     return cache
+
+
+def same_person_status(library: Any, sha_a: str, sha_b: str, thresholds: Any = None) -> str:
+    """"pass" | "warn" | "fail" from the two photos' STORED descriptors, or "unknown" when
+    either is not stored yet (nothing is computed here: cheap enough to filter suggestions)."""
+    from photocompare.core.checks import check_identity
+    from photocompare.core.identity import similarity
+    from photocompare.settings import CheckThresholds
+
+    a, b = get(library, sha_a), get(library, sha_b)
+    if a is _NOT_STORED or b is _NOT_STORED or a is None or b is None:
+        return "unknown"
+    return check_identity(similarity(a, b), thresholds or CheckThresholds()).status

@@ -51,12 +51,14 @@ def test_descriptor_is_computed_once_and_stored_per_photo(library_url, library_s
             first.checks["identity"].numbers["similarity"], abs=1e-6
         )
         assert first.checks["identity"].status == "pass"
+        assert descriptors.same_person_status(lib, *keys) == "pass"
         stored = descriptors.get(lib, keys[0])
         assert isinstance(stored, np.ndarray) and stored.shape == (128,)
         # The descriptor is biometric data: it goes with its photo.
         trash.delete(lib, summary.imported[0][1], user="test")
         trash.purge(lib, summary.imported[0][1], user="test")
         assert descriptors.get(lib, keys[0]) is descriptors.NOT_STORED
+        assert descriptors.same_person_status(lib, *keys) == "unknown"
         assert isinstance(descriptors.get(lib, keys[1]), np.ndarray)
 
 
