@@ -12,7 +12,9 @@ Robustness, in order: small images (e.g. 92x112 greyscale) are upscaled before d
 under-exposed photo is retried after a contrast stretch; a small face in a large frame is found
 by detecting on overlapping crops; when the face is small in the reduced copy, the landmarks are
 refined on a crop of the full-resolution photo. With several faces, the largest and most central
-one is measured and `faces_found` reports how many there were.
+one is measured and `faces_found` reports how many there were. The chosen face must be found
+again on a rotated crop around its mesh (a mesh fitted to a lens of sunglasses is not), else the
+next candidate is tried, then a 1.5× enlarged copy; that re-fit also steadies yaw and pitch.
 
 Conventions (all angles in degrees, as seen by the camera / on screen, patient facing the camera):
 
