@@ -83,6 +83,7 @@ _MIN_CROP_SEARCH_SIDE = 640  # search overlapping crops only in images at least 
 # Head pose: re-fits on a crop around the face (this long side) rotated by these angles.
 _POSE_CROP_SIDE = 192
 _POSE_ROTATIONS_DEG = (8.0,)
+_POSE_ROTATIONS_SMALL_DEG = (8.0, -8.0, 4.0)  # small faces fit more noisily; cheap to re-fit
 
 
 @dataclass(frozen=True)
@@ -375,8 +376,9 @@ class FaceAnalyzer:
         crop rotated by each of `_POSE_ROTATIONS_DEG` (the first of which is the confirmation)
         — in-plane rotation leaves yaw and pitch unchanged, so their mean has less fitting
         noise. Measured on 8 real faces under ±6–12° rotation, 0.8–1.2 scale, shifts, ±0.5 EV,
-        half resolution and JPEG q75: RMS change yaw 0.73° → 0.45°, pitch 1.23° → 0.82° with
-        one rotated re-fit (two gave 0.35° / 0.64° but cost the analysis budget).
+        half resolution and JPEG q75: RMS change yaw 0.73° → 0.46°, pitch 1.23° → 0.77° with
+        one rotated re-fit (three for small faces); two for every face gave 0.35° / 0.64° but
+        cost the analysis budget.
         """
         h, w = rgb.shape[:2]
         rounds = [found]
@@ -413,7 +415,8 @@ class FaceAnalyzer:
         samples: list[tuple[float, float]] = []
         if det.matrix is not None:
             samples.append(rotation_to_euler(det.matrix[:3, :3])[:2])
-        for k, angle in enumerate(_POSE_ROTATIONS_DEG):
+        rotations = _POSE_ROTATIONS_DEG if iod >= _SMALL_FACE_IOD_PX else _POSE_ROTATIONS_SMALL_DEG
+        for k, angle in enumerate(rotations):
             if angle:
                 m = cv2.getRotationMatrix2D((float(local[0]), float(local[1])), angle, 1.0)
                 image = cv2.warpAffine(crop, m, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REFLECT)
