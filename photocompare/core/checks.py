@@ -387,7 +387,11 @@ def pair_checks(
 
 # -- figures for people -------------------------------------------------------------------------
 def _signed_unit(unit: str, digits: int) -> Any:
-    return lambda v: f"{v:+.{digits}f}{unit}".replace("-", "−")
+    def fmt(v: float) -> str:
+        v = round(v, digits) + 0.0  # no "−0.00"
+        return (f"{v:+.{digits}f}" if v else f"{0:.{digits}f}").replace("-", "−") + unit
+
+    return fmt
 
 
 def _plain_unit(unit: str, digits: int) -> Any:

@@ -33,12 +33,12 @@ from photocompare.settings import CheckThresholds
 
 # measure key -> (label for clinicians, SideEffects field, noise kind)
 MEASURES: tuple[tuple[str, str, str, str], ...] = (
-    ("brow_height_right_mm", "Brow height above the eye, patient's right", "brow_height_right_mm", "brow"),
-    ("brow_height_left_mm", "Brow height above the eye, patient's left", "brow_height_left_mm", "brow"),
-    ("eyelid_aperture_right_mm", "Eyelid opening, patient's right", "eyelid_aperture_right_mm", "lid"),
-    ("eyelid_aperture_left_mm", "Eyelid opening, patient's left", "eyelid_aperture_left_mm", "lid"),
-    ("mrd1_right_mm", "Upper lid to pupil centre (MRD1), patient's right", "mrd1_right_mm", "lid"),
-    ("mrd1_left_mm", "Upper lid to pupil centre (MRD1), patient's left", "mrd1_left_mm", "lid"),
+    ("brow_height_right_mm", "Brow height, right", "brow_height_right_mm", "brow"),
+    ("brow_height_left_mm", "Brow height, left", "brow_height_left_mm", "brow"),
+    ("eyelid_aperture_right_mm", "Eyelid opening, right", "eyelid_aperture_right_mm", "lid"),
+    ("eyelid_aperture_left_mm", "Eyelid opening, left", "eyelid_aperture_left_mm", "lid"),
+    ("mrd1_right_mm", "MRD1 (lid to pupil), right", "mrd1_right_mm", "lid"),
+    ("mrd1_left_mm", "MRD1 (lid to pupil), left", "mrd1_left_mm", "lid"),
 )
 
 
@@ -145,10 +145,10 @@ def side_effect_rows(result: Any) -> list[dict[str, Any]]:
             change = "withheld"
             finding = False
         elif not c.beyond_noise:
-            change = f"no change beyond noise (±{c.noise_mm:.{d}f} mm)"
+            change = f"within noise (±{c.noise_mm:.1f} mm)"
             finding = False
         else:
-            change = f"{c.change_mm:+.{d}f} mm (noise ±{c.noise_mm:.{d}f} mm)"
+            change = f"{c.change_mm:+.{d}f} mm (noise ±{c.noise_mm:.1f} mm)".replace("-", "−")
             finding = True
         rows.append(
             {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -162,6 +162,7 @@ class ConsistencyPanel(QWidget):
         self.checks.verticalHeader().hide()
         self.checks.setWordWrap(True)
         self.checks.setTextElideMode(Qt.TextElideMode.ElideNone)  # sentences are never cut
+        self.checks.horizontalHeader().sectionResized.connect(self._refit_rows_later)
         self.checks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.checks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.checks.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -175,6 +176,7 @@ class ConsistencyPanel(QWidget):
         self.side.verticalHeader().hide()
         self.side.setWordWrap(True)
         self.side.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.side.horizontalHeader().sectionResized.connect(self._refit_rows_later)
         self.side_note = QLabel()
         self.side_note.setWordWrap(True)
         self.side.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -197,7 +199,18 @@ class ConsistencyPanel(QWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
-        # Wrapped rows need their height again once the width is known, or text is cut.
+        self._refit_rows_later()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._refit_rows_later()
+
+    def _refit_rows_later(self, *_: Any) -> None:
+        # Wrapped rows need their height again once the column widths are final (after the
+        # layout pass), or the end of a sentence is cut off.
+        QTimer.singleShot(0, self._refit_rows)
+
+    def _refit_rows(self) -> None:
         self.checks.resizeRowsToContents()
         self.side.resizeRowsToContents()
 
@@ -245,7 +258,7 @@ class ConsistencyPanel(QWidget):
                 item.setToolTip(f"{message}\n\nWhy it matters: {why}" if why else message)
             self.checks.setItem(row, 0, first)
             self.checks.setItem(row, 1, text)
-        self.checks.resizeRowsToContents()
+        self._refit_rows_later()
         al = getattr(result, "alignment", None)
         if al is not None:
             self.alignment.setText(
