@@ -147,11 +147,12 @@ def _report(result: Any) -> str:
         if f is None:
             lines.append("        no face found")
             continue
-        more = (
-            f" ({f.faces_found} faces; the largest, most central is measured)"
-            if f.faces_found > 1
-            else ""
+        which = (
+            "the one most like the before photo"
+            if "likeness" in f.detection
+            else "the largest, most central"
         )
+        more = f" ({f.faces_found} faces; {which} is measured)" if f.faces_found > 1 else ""
         lines.append(
             f"        face: eye distance {f.interocular_px:.0f} px, turn {f.yaw_deg:+.1f}°, "
             f"nod {f.pitch_deg:+.1f}°, tilt {f.roll_deg:+.1f}°, exposure {f.lighting.exposure_ev:+.2f} EV{more}"

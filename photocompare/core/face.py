@@ -46,6 +46,7 @@ import atexit
 import math
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -101,7 +102,8 @@ class FaceMeasures:
     sharpness: float  # contrast-invariant fine/coarse detail ratio at a fixed IOD; ~0.3-0.6 sharp
     expression: Expression
     side_effects: SideEffects
-    detection: str  # how it was found: "direct", "upscaled", "contrast", "crops", "+refined"
+    detection: str  # how it was found: "direct", "upscaled", "contrast", "crops", "+refined",
+    # "+likeness" (among several faces, the one most like the other photo of the pair)
     landmarks_px: np.ndarray = field(repr=False, compare=False)  # (478, 3): x, y full-res px; z
 
     @property
@@ -219,11 +221,19 @@ class FaceAnalyzer:
             pass
 
     # -- public API -----------------------------------------------------------------------------
-    def analyze(self, source: Any, *, path: str | Path | None = None) -> PhotoMeasures:
+    def analyze(
+        self,
+        source: Any,
+        *,
+        path: str | Path | None = None,
+        prefer: Callable[[np.ndarray], float] | None = None,
+    ) -> PhotoMeasures:
         """Measure one photo: a path (decoded reduced) or a `core.images.LoadedImage`.
 
         When given a LoadedImage, pass `path` too so a small face can be refined at full
         resolution and the capture date read. Raises `UnreadablePhoto` for a bad file.
+        `prefer` (landmarks in px of the analysed copy → score) replaces the "largest, most
+        central" choice among several faces — e.g. the face most like the patient's.
         """
         from photocompare.core.images import load_rgb
 
@@ -237,6 +247,7 @@ class FaceAnalyzer:
             full_size=(loaded.full_width, loaded.full_height),
             path=path,
             taken_at=_taken_at(path) if path else None,
+            prefer=prefer,
         )
 
     def analyze_array(
@@ -246,6 +257,7 @@ class FaceAnalyzer:
         full_size: tuple[int, int] | None = None,
         path: str | Path | None = None,
         taken_at: datetime | None = None,
+        prefer: Callable[[np.ndarray], float] | None = None,
     ) -> PhotoMeasures:
         """Measure an RGB uint8 array (the analysed copy of a photo of `full_size`)."""
         rgb = _as_rgb(rgb)
@@ -257,7 +269,7 @@ class FaceAnalyzer:
             face = None
         else:
             count = len(found)
-            chosen, how, poses = self._choose_confirmed(rgb, found)
+            chosen, how, poses = self._choose_confirmed(rgb, found, prefer)
             if chosen is None:
                 face = None
             else:
@@ -365,7 +377,10 @@ class FaceAnalyzer:
         return []
 
     def _choose_confirmed(
-        self, rgb: np.ndarray, found: list[tuple[_Detection, str]]
+        self,
+        rgb: np.ndarray,
+        found: list[tuple[_Detection, str]],
+        prefer: Callable[[np.ndarray], float] | None = None,
     ) -> tuple[_Detection | None, str, list[tuple[float, float]]]:
         """The chosen face, confirmed: it must be found again on a crop around its mesh (a
         mesh fitted to one lens of a pair of sunglasses is not). Candidates are tried in the
@@ -385,7 +400,11 @@ class FaceAnalyzer:
         for attempt, candidates in enumerate(rounds):
             remaining = list(candidates)
             while remaining:
-                det, how = _choose(remaining, w, h)
+                if prefer is None:
+                    det, how = _choose(remaining, w, h)
+                else:
+                    det, how = max(remaining, key=lambda item: prefer(item[0].landmarks))
+                    how += "+likeness"
                 remaining = [c for c in remaining if c[0] is not det]
                 samples = self._pose_samples(rgb, det)
                 if samples is not None:

@@ -152,14 +152,44 @@ def compare_photos(
         roll_diff = -alignment.rotation_deg
     pair = None
     similarity = None
+    if before.face is not None and after.face is not None and identity is not False:
+        model = IdentityModel.shared() if identity is True else identity
+        db = photo_descriptor(before, before_img.rgb, model, descriptor_cache, descriptor_keys[0])
+        da = photo_descriptor(after, after_img.rgb, model, descriptor_cache, descriptor_keys[1])
+        if db is not None and da is not None:
+            similarity = identity_similarity(db, da)
+        if (
+            db is not None
+            and (similarity is None or similarity < thresholds.identity_warn_below)
+            and after.face.faces_found > 1
+        ):
+            # A group photo: measure the face most like the BEFORE photo's, not the largest.
+            def likeness(landmarks: Any) -> float:
+                return identity_similarity(db, model.describe(after_img.rgb, landmarks))
+
+            other = analyzer.analyze(after_img, path=after_path, prefer=likeness)
+            if other.face is not None:
+                da2 = photo_descriptor(other, after_img.rgb, model)  # not the cached face
+                s2 = identity_similarity(db, da2) if da2 is not None else None
+                if s2 is not None and (similarity is None or s2 > similarity):
+                    after, similarity = other, s2
+                    if align:
+                        alignment = estimate_alignment(
+                            before.face.landmarks_px,
+                            after.face.landmarks_px,
+                            before_scale=before.analysis_scale,
+                            after_scale=after.analysis_scale,
+                            before_rgb=before_img.rgb,
+                            after_rgb=after_img.rgb,
+                            refine=refine,
+                        )
+                        roll_diff = (
+                            -alignment.rotation_deg
+                            if alignment.method == "landmarks+intensity"
+                            else None
+                        )
     if before.face is not None and after.face is not None:
         pair = _pair_measures(before, after, before_img.rgb, after_img.rgb, alignment, thresholds)
-        if identity is not False:
-            model = IdentityModel.shared() if identity is True else identity
-            db = photo_descriptor(before, before_img.rgb, model, descriptor_cache, descriptor_keys[0])
-            da = photo_descriptor(after, after_img.rgb, model, descriptor_cache, descriptor_keys[1])
-            if db is not None and da is not None:
-                similarity = identity_similarity(db, da)
     checks = pair_checks(
         before,
         after,

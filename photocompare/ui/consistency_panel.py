@@ -128,15 +128,22 @@ def several_faces_note(result: Any) -> str:
     """A warning when a photo of the pair shows more than one face (the largest, most central
     one is measured): the clinician must check it is the patient."""
     parts = []
+    by_likeness = False
     for word in ("before", "after"):
         face = getattr(getattr(result, word, None), "face", None)
         n = getattr(face, "faces_found", 1) or 1
         if n > 1:
             parts.append(f"the {word} photo shows {n} faces")
+            by_likeness |= "likeness" in str(getattr(face, "detection", ""))
     if not parts:
         return ""
     text = " and ".join(parts)
-    return text[:1].upper() + text[1:] + ": the largest, most central face was measured — check it is the patient."
+    which = (
+        "the face most like the before photo's was measured"
+        if by_likeness
+        else "the largest, most central face was measured"
+    )
+    return text[:1].upper() + text[1:] + f": {which} — check it is the patient."
 
 
 def _measure_label(name: str) -> str:

@@ -240,3 +240,14 @@ def test_side_effects_of_two_people_are_withheld(face_analyzer, fr_examples):
     assert out["reliable"] is False and "two different people" in out["reason"]
     m = out["measures"]["eyelid_aperture_right_mm"]
     assert set(m) == {"before_mm", "after_mm", "change_mm", "noise_mm", "beyond_noise"}
+
+
+def test_in_a_group_photo_the_patients_face_is_measured(face_analyzer, fr_examples):
+    """Biden's photo against a photo of Obama and Biden: the largest, most central face is
+    Obama's; the pair check measures the face that is the same person instead."""
+    result = compare_photos(fr_examples / "biden.jpg", fr_examples / "two_people.jpg", face_analyzer)
+    assert result.after.face.faces_found == 2
+    assert "likeness" in result.after.face.detection
+    assert result.checks["identity"].status == "pass"
+    assert result.checks["identity"].numbers["similarity"] > 0.8
+    assert result.side_effects.reason is None or "different people" not in result.side_effects.reason
