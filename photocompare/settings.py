@@ -46,19 +46,47 @@ class CheckThresholds:
     # it for display, but a large shift usually means a different framing/distance).
     offset_warn_iod: float = 1.5
     offset_fail_iod: float = 4.0
-    # Left/right illumination balance difference (EV) and light-direction difference; the
-    # direction only counts when both photos have a clear gradient (EV per IOD).
-    balance_warn_ev: float = 0.33
-    balance_fail_ev: float = 0.75
-    direction_warn_deg: float = 35.0
-    direction_fail_deg: float = 70.0
-    direction_min_gradient_ev_per_iod: float = 0.3
+    # Pair photometry (core.pair_measures): a skin pixel counts only when every channel is
+    # clear of 0 by more than `clip_margin_dark` and of 255 by more than `clip_margin_bright`
+    # in both photos (JPEG highlights sit at 248–254); at least `pair_min_pixels` and
+    # `pair_min_skin_fraction` of the skin must survive, else exposure is given as a bound.
+    clip_margin_dark: int = 4
+    clip_margin_bright: int = 5
+    pair_min_pixels: int = 200
+    pair_min_skin_fraction: float = 0.05
+    # Bright-clipped skin in a photo at or above this fraction, with exposure unmeasurable,
+    # fails lighting (blown-out highlights cannot be compared).
+    clipped_fail_fraction: float = 0.25
+    # Light moved: gradient of the after/before log2-ratio map over the skin, EV per IOD.
+    # Simulated relighting of real faces (tests/core/relight.py): moves of the light by ≤ 10°
+    # gave at most 0.23 EV/IOD and a spread of 0.07 EV; moves of 35–85° a spread ≥ 0.13 EV.
+    relight_warn_ev_per_iod: float = 0.30
+    relight_fail_ev_per_iod: float = 0.60
+    # ... and the robust spread of the ratio map around that plane (shadows that moved), EV.
+    relight_spread_warn_ev: float = 0.10
+    relight_spread_fail_ev: float = 0.20
     # Skin colour difference: distance of (log2 R/G, log2 B/G) between the photos (≈ stops).
     color_warn: float = 0.12
     color_fail: float = 0.25
-    # Sharpness ratio (blurrier / sharper, both at the same IOD-normalised scale).
-    sharpness_warn_ratio: float = 0.75
-    sharpness_fail_ratio: float = 0.55
+    # Sharpness: equivalent Gaussian blur σ of the softer photo, in IODs (σ 2 px at an IOD of
+    # 170 px = 0.0118 warns, σ 3 px = 0.0176 fails).
+    blur_warn_iod: float = 0.010
+    blur_fail_iod: float = 0.015
+    # ... and only when σ at the resolution the faces were compared at (the smaller eye
+    # distance, at most 170 px) exceeds this: ORL photo series of one subject, differing in
+    # glasses and expression only, reach 1.05 px at an eye distance of ~31 px.
+    blur_min_px: float = 1.2
+    # Side-effect noise model (core.side_effects): one photo's SD of a measure is
+    # √(floor² + (jitter / IOD px)²) eye distances. Fitted (RMS) to 11 anatomy-preserving
+    # copies (JPEG q70–95, ±0.3 EV, ±4–8° rotation, 0.85–1.15 scale) of 8 real faces with eye
+    # distances of 31–183 px: brows SD 0.0077 IOD RMS, lids/MRD1 0.0064 IOD RMS.
+    side_effect_brow_jitter_px: float = 0.3
+    side_effect_lid_jitter_px: float = 0.3
+    side_effect_brow_floor_iod: float = 0.0055
+    side_effect_lid_floor_iod: float = 0.0035
+    # Identity: similarity = 1 − descriptor distance (dlib; same person ≥ 0.4 by its design).
+    identity_warn_below: float = 0.50
+    identity_fail_below: float = 0.40
     # Expression differences in interocular distances; eye opening and brow height only warn
     # (they are also what the treatment may change).
     mouth_open_warn_iod: float = 0.06

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "check",
         help="check that a before/after pair is comparable (angle, framing, lighting, ...)",
         description="Check that BEFORE and AFTER are comparable: head angle, framing, lighting, "
-        "expression, sharpness; and align AFTER onto BEFORE.",
+        "expression, sharpness, same person; align AFTER onto BEFORE; brow and eyelid changes "
+        "with their measurement noise.",
     )
     check.add_argument("photos", nargs="*", metavar="PHOTO", help="BEFORE AFTER")
     check.add_argument("--batch", metavar="PAIRS.csv", help="CSV with a header before,after")
@@ -146,11 +147,12 @@ def _report(result: Any) -> str:
         if f is None:
             lines.append("        no face found")
             continue
-        more = (
-            f" ({f.faces_found} faces; the largest, most central is measured)"
-            if f.faces_found > 1
-            else ""
+        which = (
+            "the one most like the before photo"
+            if "likeness" in f.detection
+            else "the largest, most central"
         )
+        more = f" ({f.faces_found} faces; {which} is measured)" if f.faces_found > 1 else ""
         lines.append(
             f"        face: eye distance {f.interocular_px:.0f} px, turn {f.yaw_deg:+.1f}°, "
             f"nod {f.pitch_deg:+.1f}°, tilt {f.roll_deg:+.1f}°, exposure {f.lighting.exposure_ev:+.2f} EV{more}"
@@ -170,6 +172,9 @@ def _report(result: Any) -> str:
         "Comparable: yes" if result.consistent else f"Comparable: NO ({', '.join(failing)} failed)"
     )
     lines.extend(f"Note: {note}" for note in getattr(result, "notes", ()))
+    from photocompare.core.side_effects import side_effect_sentences
+
+    lines.extend(side_effect_sentences(result))
     al = result.alignment
     if al is not None:
         way = "counter-clockwise" if al.rotation_deg >= 0 else "clockwise"

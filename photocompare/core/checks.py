@@ -1,5 +1,8 @@
 """Pair checks: two photos' measures → pass / warn / fail with numbers and a plain message.
 
+Lighting and sharpness are judged on the aligned pair (`core.pair_measures`), identity on the
+face descriptors (`core.identity`); angle, framing and expression on each photo's landmarks.
+
 All differences are AFTER − BEFORE. Thresholds come from `settings.CheckThresholds` (documented
 defaults there). A pair is consistent when no check fails. Messages speak of the patient's left
 and right (see `core.face` for the angle conventions) and of photographic stops.
@@ -12,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photocompare.core.face import FaceMeasures, PhotoMeasures
+from photocompare.core.pair_measures import PairMeasures
 from photocompare.settings import CheckThresholds
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 _ORDER = {PASS: 0, WARN: 1, FAIL: 2}
-CHECK_NAMES = ("angle", "framing", "lighting", "expression", "sharpness")
+CHECK_NAMES = ("angle", "framing", "lighting", "expression", "sharpness", "identity")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class PairCheck:
 
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
+        return round(value, 4) if math.isfinite(value) else None
     if isinstance(value, (list, tuple)):
         return [_round(v) for v in value]
     return value
@@ -146,74 +150,103 @@ def check_framing(
     )
 
 
-def _angle_diff(a: float, b: float) -> float:
-    return (a - b + 180.0) % 360.0 - 180.0
+def _stops(x: float) -> str:
+    return f"{abs(x):.2f}" if abs(x) < 0.95 else f"{abs(x):.1f}"
 
 
-def _direction_words(deg: float) -> str:
-    names = [
-        (0, "the patient's left"),
-        (90, "above"),
-        (180, "the patient's right"),
-        (-90, "below"),
-        (-180, "the patient's right"),
-    ]
-    return min(names, key=lambda n: abs(_angle_diff(deg, n[0])))[1]
-
-
-def check_lighting(b: FaceMeasures, a: FaceMeasures, t: CheckThresholds) -> PairCheck:
-    lb, la = b.lighting, a.lighting
-    dev = la.exposure_ev - lb.exposure_ev
+def check_lighting(pm: PairMeasures, t: CheckThresholds) -> PairCheck:
+    """Exposure, colour and light direction of the aligned pair (see `core.pair_measures`)."""
+    dev = pm.exposure_diff_ev
+    numbers: dict[str, Any] = {
+        "exposure_diff_ev": dev,
+        "exposure_low_ev": pm.exposure_low_ev,
+        "exposure_high_ev": pm.exposure_high_ev,
+        "color_diff": math.hypot(pm.red_green_diff, pm.blue_green_diff),
+        "red_green_diff": pm.red_green_diff,
+        "blue_green_diff": pm.blue_green_diff,
+        "relight_ev_per_iod": pm.relight_ev_per_iod,
+        "relight_spread_ev": pm.relight_spread_ev,
+        "usable_skin_fraction": pm.usable_pixels / max(pm.skin_pixels, 1),
+        "clipped_fraction_before": pm.clipped_before_fraction,
+        "clipped_fraction_after": pm.clipped_after_fraction,
+    }
+    if math.isnan(dev):
+        return _lighting_unmeasured(pm, t, numbers)
     s_exp = grade(abs(dev), t.exposure_warn_ev, t.exposure_fail_ev)
-    dbal = la.balance_ev - lb.balance_ev
-    s_bal = grade(abs(dbal), t.balance_warn_ev, t.balance_fail_ev)
-    ddir = _angle_diff(la.light_direction_deg, lb.light_direction_deg)
-    clear = (
-        min(la.light_gradient_ev_per_iod, lb.light_gradient_ev_per_iod)
-        >= t.direction_min_gradient_ev_per_iod
-    )
-    s_dir = grade(abs(ddir), t.direction_warn_deg, t.direction_fail_deg) if clear else PASS
-    d_rg = la.skin_log2_r_over_g - lb.skin_log2_r_over_g
-    d_bg = la.skin_log2_b_over_g - lb.skin_log2_b_over_g
-    dcol = math.hypot(d_rg, d_bg)
+    dcol = numbers["color_diff"]
     s_col = grade(dcol, t.color_warn, t.color_fail)
+    s_tilt = grade(pm.relight_ev_per_iod, t.relight_warn_ev_per_iod, t.relight_fail_ev_per_iod)
+    s_shadow = grade(pm.relight_spread_ev, t.relight_spread_warn_ev, t.relight_spread_fail_ev)
+    s_rel = worst(s_tilt, s_shadow)
     parts = []
     if s_exp != PASS:
+        parts.append(f"The after photo is {_stops(dev)} stops {'brighter' if dev > 0 else 'darker'}")
+    if s_tilt != PASS:
         parts.append(
-            f"The after photo is {abs(dev):.1f} stops {'brighter' if dev > 0 else 'darker'}"
+            "The light comes from a different direction: in the after photo "
+            f"{_shading_words(pm.relight_u_ev_per_iod, pm.relight_v_ev_per_iod)} "
+            f"(by {pm.relight_ev_per_iod:.1f} stops per eye distance)"
         )
-    if s_bal != PASS:
-        side = "left" if dbal > 0 else "right"
+    elif s_shadow != PASS:
         parts.append(
-            f"The patient's {side} side is {abs(dbal):.1f} stops brighter, relative to the other side, "
-            "in the after photo"
-        )
-    if s_dir != PASS:
-        parts.append(
-            f"Light comes from a different direction ({abs(ddir):.0f}° apart: from "
-            f"{_direction_words(lb.light_direction_deg)} before, {_direction_words(la.light_direction_deg)} after)"
+            "The light comes from a different direction: shadows and highlights on the face "
+            f"have moved (by {pm.relight_spread_ev:.2f} stops typically)"
         )
     if s_col != PASS:
         parts.append(
-            f"Skin colour differs: the after photo is {_colour_words(d_rg, d_bg)} ({dcol:.2f})"
+            f"Skin colour differs: the after photo is "
+            f"{_colour_words(pm.red_green_diff, pm.blue_green_diff)} ({dcol:.2f} stops)"
         )
     msg = (
         "; ".join(parts)
         if parts
-        else (f"Lighting matches ({abs(dev):.2f} stops apart, colour difference {dcol:.2f})")
+        else f"Lighting matches ({abs(dev):.2f} stops apart, colour difference {dcol:.2f})"
     )
-    return PairCheck(
-        worst(s_exp, s_bal, s_dir, s_col),
-        msg,
-        {
-            "exposure_diff_ev": dev,
-            "direction_diff_deg": ddir,
-            "color_diff": dcol,
-            "balance_diff_ev": dbal,
-            "contrast_diff_ev": la.contrast_ev - lb.contrast_ev,
-            "red_green_diff": d_rg,
-            "blue_green_diff": d_bg,
-        },
+    return PairCheck(worst(s_exp, s_col, s_rel), msg, numbers)
+
+
+def _lighting_unmeasured(pm: PairMeasures, t: CheckThresholds, numbers: dict[str, Any]) -> PairCheck:
+    """Too little skin is unclipped in both photos: give the bound, never a wrong number."""
+    low, high = pm.exposure_low_ev, pm.exposure_high_ev
+    blown = max(pm.bright_clipped_before_fraction, pm.bright_clipped_after_fraction)
+    which = (
+        "after" if pm.bright_clipped_after_fraction >= pm.bright_clipped_before_fraction else "before"
+    )
+    if blown >= t.clipped_fail_fraction:
+        msg = (
+            f"The skin is blown out (pure white) over {blown * 100:.0f}% of the face in the "
+            f"{which} photo: exposure cannot be compared"
+        )
+        if math.isfinite(low) and low > 0:
+            msg += f" (the after photo is at least {_stops(low)} stops brighter)"
+        elif math.isfinite(high) and high < 0:
+            msg += f" (the after photo is at least {_stops(high)} stops darker)"
+        return PairCheck(FAIL, msg, numbers)
+    status = FAIL if (math.isfinite(low) and low > t.exposure_fail_ev) or (
+        math.isfinite(high) and high < -t.exposure_fail_ev
+    ) else WARN
+    if math.isfinite(low) and math.isfinite(high):
+        bound = f"between {low:+.1f} and {high:+.1f} stops"
+    elif math.isfinite(low):
+        bound = f"at least {low:+.1f} stops"
+    elif math.isfinite(high):
+        bound = f"at most {high:+.1f} stops"
+    else:
+        bound = "unknown"
+    msg = (
+        "Too little of the skin is correctly exposed in both photos to measure the lighting "
+        f"(exposure difference {bound})"
+    )
+    return PairCheck(status, msg, numbers)
+
+
+def _shading_words(gu: float, gv: float) -> str:
+    """Where the after photo is relatively brighter (u: patient's left, v: up)."""
+    if abs(gu) >= abs(gv):
+        side = "left" if gu > 0 else "right"
+        return f"the patient's {side} side is brighter relative to the other side"
+    return "the upper face is brighter relative to the lower face" if gv > 0 else (
+        "the lower face is brighter relative to the upper face"
     )
 
 
@@ -229,21 +262,45 @@ def _colour_words(d_rg: float, d_bg: float) -> str:
     return ("more cyan (less red)", "more magenta (less green)", "more yellow (less blue)")[lo]
 
 
-def check_sharpness(b: FaceMeasures, a: FaceMeasures, t: CheckThresholds) -> PairCheck:
-    sb, sa = b.sharpness, a.sharpness
-    ratio = sa / sb if sb > 0 else float("nan")
-    low = min(ratio, 1 / ratio) if ratio > 0 else 0.0
-    status = (
-        FAIL if low < t.sharpness_fail_ratio else WARN if low < t.sharpness_warn_ratio else PASS
-    )
+def check_sharpness(pm: PairMeasures, t: CheckThresholds) -> PairCheck:
+    """Equivalent Gaussian blur of the softer photo (see `core.pair_measures`)."""
+    sigma, px = pm.blur_sigma_iod, pm.blur_sigma_px
+    numbers = {"blur_sigma_iod": sigma, "blur_sigma_px": px, "blurrier": pm.blurrier}
+    if math.isnan(sigma):
+        return PairCheck(WARN, "Sharpness could not be compared (too little of the face)", numbers)
+    status = grade(sigma, t.blur_warn_iod, t.blur_fail_iod)
+    if sigma * pm.blur_compared_iod_px <= t.blur_min_px:
+        status = PASS  # below what resampling and content differences produce at this size
     if status == PASS:
-        msg = f"Sharpness matches (detail ratio {ratio:.2f})"
+        msg = f"Sharpness matches (difference equals a blur of {px:.1f} px)"
     else:
-        which = "after" if ratio < 1 else "before"
-        msg = f"The {which} photo is blurrier (facial detail {(1 - low) * 100:.0f}% lower)"
-    return PairCheck(
-        status, msg, {"sharpness_before": sb, "sharpness_after": sa, "sharpness_ratio": ratio}
-    )
+        msg = (
+            f"The {pm.blurrier} photo is blurrier: as if blurred by {px:.1f} px "
+            f"({sigma * 100:.1f}% of the eye distance)"
+        )
+    return PairCheck(status, msg, numbers)
+
+
+def check_identity(similarity: float | None, t: CheckThresholds) -> PairCheck:
+    """Same person or not, from the face-descriptor similarity (`core.identity`)."""
+    if similarity is None or math.isnan(similarity):
+        return PairCheck(
+            WARN, "Could not check that both photos show the same person", {"similarity": None}
+        )
+    numbers = {"similarity": similarity}
+    if similarity < t.identity_fail_below:
+        return PairCheck(
+            FAIL,
+            f"These photos appear to show two different people (similarity {similarity:.2f})",
+            numbers,
+        )
+    if similarity < t.identity_warn_below:
+        return PairCheck(
+            WARN,
+            f"These may not be the same person — please check (similarity {similarity:.2f})",
+            numbers,
+        )
+    return PairCheck(PASS, f"Same person (similarity {similarity:.2f})", numbers)
 
 
 def check_expression(b: FaceMeasures, a: FaceMeasures, t: CheckThresholds) -> PairCheck:
@@ -286,9 +343,10 @@ def check_expression(b: FaceMeasures, a: FaceMeasures, t: CheckThresholds) -> Pa
 _NULL_NUMBERS = {
     "angle": ("yaw_diff_deg", "pitch_diff_deg", "roll_diff_deg"),
     "framing": ("scale_ratio", "offset_iod"),
-    "lighting": ("exposure_diff_ev", "direction_diff_deg", "color_diff"),
+    "lighting": ("exposure_diff_ev", "color_diff"),
     "expression": (),
     "sharpness": (),
+    "identity": ("similarity",),
 }
 
 
@@ -297,8 +355,13 @@ def pair_checks(
     after: PhotoMeasures,
     thresholds: CheckThresholds | None = None,
     roll_diff_deg: float | None = None,
+    pair: PairMeasures | None = None,
+    identity_similarity: float | None = None,
 ) -> dict[str, PairCheck]:
-    """All five checks; every check fails (numbers null) when either photo has no face."""
+    """All six checks; every check fails (numbers null) when either photo has no face.
+
+    `pair` (the aligned pair's photometry, `core.pair_measures.measure_pair`) and
+    `identity_similarity` (`core.identity`) are computed by `core.pairing.compare_photos`."""
     thresholds = thresholds or CheckThresholds()
     if before.face is None or after.face is None:
         missing = " and ".join(
@@ -310,10 +373,62 @@ def pair_checks(
             for name in CHECK_NAMES
         }
     b, a = before.face, after.face
+    if pair is None:
+        raise ValueError("pair_checks needs the pair measures (core.pair_measures.measure_pair)")
     return {
         "angle": check_angle(b, a, thresholds, roll_diff_deg),
         "framing": check_framing(b, a, before, after, thresholds),
-        "lighting": check_lighting(b, a, thresholds),
+        "lighting": check_lighting(pair, thresholds),
         "expression": check_expression(b, a, thresholds),
-        "sharpness": check_sharpness(b, a, thresholds),
+        "sharpness": check_sharpness(pair, thresholds),
+        "identity": check_identity(identity_similarity, thresholds),
     }
+
+
+# -- figures for people -------------------------------------------------------------------------
+def _signed_unit(unit: str, digits: int) -> Any:
+    def fmt(v: float) -> str:
+        v = round(v, digits) + 0.0  # no "−0.00"
+        return (f"{v:+.{digits}f}" if v else f"{0:.{digits}f}").replace("-", "−") + unit
+
+    return fmt
+
+
+def _plain_unit(unit: str, digits: int) -> Any:
+    return lambda v: f"{v:.{digits}f}{unit}"
+
+
+# check -> [(number key, words, formatter)]: what a clinician can act on, in words and units.
+CLINICAL_FIGURES: dict[str, tuple[tuple[str, str, Any], ...]] = {
+    "angle": (
+        ("yaw_diff_deg", "turn", _signed_unit("°", 1)),
+        ("pitch_diff_deg", "nod", _signed_unit("°", 1)),
+        ("roll_diff_deg", "tilt (corrected)", _signed_unit("°", 1)),
+    ),
+    "framing": (
+        ("scale_ratio", "face size ×", _plain_unit("", 2)),
+        ("offset_iod", "shift", _plain_unit(" eye distances", 1)),
+    ),
+    "lighting": (
+        ("exposure_diff_ev", "exposure", _signed_unit(" stops", 2)),
+        ("color_diff", "colour", _plain_unit(" stops", 2)),
+        ("relight_ev_per_iod", "light direction change", _plain_unit(" stops per eye distance", 2)),
+    ),
+    "expression": (
+        ("mouth_open_diff_iod", "mouth opening", _signed_unit(" eye distances", 2)),
+        ("smile_width_diff_iod", "smile width", _signed_unit(" eye distances", 2)),
+    ),
+    "sharpness": (("blur_sigma_px", "blur difference", _plain_unit(" px", 1)),),
+    "identity": (("similarity", "similarity (same person ≥ 0.5)", _plain_unit("", 2)),),
+}
+
+
+def check_figures(name: str, check: PairCheck) -> str:
+    """The few figures of a check a clinician can act on, e.g. "turn +1.2°, nod −0.4°"."""
+    numbers = getattr(check, "numbers", {}) or {}
+    parts = []
+    for key, words, fmt in CLINICAL_FIGURES.get(name, ()):
+        value = numbers.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            parts.append(f"{words} {fmt(float(value))}")
+    return ", ".join(parts)

@@ -40,6 +40,7 @@ import cv2
 import numpy as np
 
 MEAN_IOD_MM = 63.0  # stated assumption for the mm figures
+_CLIPPED_FROM = 250  # a channel at or above this counts as clipped (CheckThresholds.clip_margin_bright)
 CANON_IOD_PX = 64  # photometric measures are taken with this many px between the eyes
 
 RIGHT_EYE_OUTER, RIGHT_EYE_INNER, LEFT_EYE_INNER, LEFT_EYE_OUTER = 33, 133, 362, 263
@@ -133,7 +134,7 @@ class Lighting:
     light_gradient_v: float  # EV per IOD upwards
     skin_log2_r_over_g: float
     skin_log2_b_over_g: float
-    clipped_fraction: float  # skin pixels at 255 in some channel
+    clipped_fraction: float  # skin pixels at 250 or more in some channel (blown highlights)
 
 
 @dataclass(frozen=True)
@@ -395,7 +396,8 @@ def measure_lighting(
         gu = gv = 0.0
     direction = math.degrees(math.atan2(gv, gu))
     rgb_skin = lin[skin]
-    unclipped = (c.rgb[skin] < 255).all(axis=1)
+    # JPEG highlights sit at 248–254, not 255: the same margin as the pair measures' default.
+    unclipped = (c.rgb[skin] < _CLIPPED_FROM).all(axis=1)
     mean = (rgb_skin[unclipped] if unclipped.sum() > 30 else rgb_skin).mean(axis=0)
     mean = np.maximum(mean, 1e-5)
     return Lighting(

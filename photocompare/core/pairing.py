@@ -2,8 +2,7 @@
 
 `compare_photos(before, after, analyzer)` decodes each photo once (reduced, in the JPEG DCT
 domain), analyses both with the caller's `FaceAnalyzer`, runs the pair checks and aligns AFTER
-onto BEFORE. `PairResult.to_json()` is the object `photocompare check --json` prints (issue 3
-contract); more fields than the contract lists are included under extra keys.
+onto BEFORE. `PairResult.to_json()` is the object `photocompare check --json` prints contract); more fields than the contract lists are included under extra keys.
 """
 
 from __future__ import annotations
@@ -16,6 +15,10 @@ from typing import Any
 from photocompare.core.align import Alignment, estimate_alignment
 from photocompare.core.checks import PairCheck, _round, pair_checks
 from photocompare.core.face import FaceAnalyzer, PhotoMeasures
+from photocompare.core.identity import DescriptorCache, IdentityModel, photo_descriptor
+from photocompare.core.identity import similarity as identity_similarity
+from photocompare.core.pair_measures import PairMeasures, measure_pair
+from photocompare.core.side_effects import PairSideEffects, pair_side_effects
 from photocompare.settings import CheckThresholds
 
 
@@ -28,6 +31,8 @@ class PairResult:
     alignment: Alignment | None
     before_image: Any = field(default=None, repr=False, compare=False)  # LoadedImage analysed
     after_image: Any = field(default=None, repr=False, compare=False)
+    pair: PairMeasures | None = field(default=None, repr=False)
+    side_effects: PairSideEffects | None = None
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -42,6 +47,7 @@ class PairResult:
             "consistent": self.consistent,
             "alignment": self.alignment.summary() if self.alignment else None,
             "notes": list(self.notes),
+            "side_effects": self.side_effects.to_json() if self.side_effects else None,
         }
 
 
@@ -112,10 +118,16 @@ def compare_photos(
     thresholds: CheckThresholds | None = None,
     align: bool = True,
     refine: bool = True,
+    identity: Any = True,
+    descriptor_cache: DescriptorCache | None = None,
+    descriptor_keys: tuple[str | None, str | None] = (None, None),
 ) -> PairResult:
     """Analyse, check and align a pair. Paths (or `LoadedImage`s) in; `UnreadablePhoto` for bad files.
 
-    `thresholds` defaults to `CheckThresholds()`.
+    `thresholds` defaults to `CheckThresholds()`. `identity`: True uses the shipped descriptor
+    model (`IdentityModel.shared()`), an `IdentityModel` is used as given, False skips the
+    check (it then warns "not checked"). `descriptor_cache` with `descriptor_keys` (the library
+    passes the photos' SHA-256) lets a descriptor be computed only once per photo.
     """
     thresholds = thresholds or CheckThresholds()
     before_img, before_path = _load(before_path, analyzer)
@@ -138,9 +150,83 @@ def compare_photos(
     roll_diff = None
     if alignment is not None and alignment.method == "landmarks+intensity":
         roll_diff = -alignment.rotation_deg
-    checks = pair_checks(before, after, thresholds, roll_diff_deg=roll_diff)
+    pair = None
+    similarity = None
+    if before.face is not None and after.face is not None and identity is not False:
+        model = IdentityModel.shared() if identity is True else identity
+        db = photo_descriptor(before, before_img.rgb, model, descriptor_cache, descriptor_keys[0])
+        da = photo_descriptor(after, after_img.rgb, model, descriptor_cache, descriptor_keys[1])
+        if db is not None and da is not None:
+            similarity = identity_similarity(db, da)
+        if (
+            db is not None
+            and (similarity is None or similarity < thresholds.identity_warn_below)
+            and after.face.faces_found > 1
+        ):
+            # A group photo: measure the face most like the BEFORE photo's, not the largest.
+            def likeness(landmarks: Any) -> float:
+                return identity_similarity(db, model.describe(after_img.rgb, landmarks))
+
+            other = analyzer.analyze(after_img, path=after_path, prefer=likeness)
+            if other.face is not None:
+                da2 = photo_descriptor(other, after_img.rgb, model)  # not the cached face
+                s2 = identity_similarity(db, da2) if da2 is not None else None
+                if s2 is not None and (similarity is None or s2 > similarity):
+                    after, similarity = other, s2
+                    if align:
+                        alignment = estimate_alignment(
+                            before.face.landmarks_px,
+                            after.face.landmarks_px,
+                            before_scale=before.analysis_scale,
+                            after_scale=after.analysis_scale,
+                            before_rgb=before_img.rgb,
+                            after_rgb=after_img.rgb,
+                            refine=refine,
+                        )
+                        roll_diff = (
+                            -alignment.rotation_deg
+                            if alignment.method == "landmarks+intensity"
+                            else None
+                        )
+    if before.face is not None and after.face is not None:
+        pair = _pair_measures(before, after, before_img.rgb, after_img.rgb, alignment, thresholds)
+    checks = pair_checks(
+        before,
+        after,
+        thresholds,
+        roll_diff_deg=roll_diff,
+        pair=pair,
+        identity_similarity=similarity,
+    )
     consistent = all(c.status != "fail" for c in checks.values())
-    return PairResult(before, after, checks, consistent, alignment, before_img, after_img)
+    side = pair_side_effects(before, after, checks, noise=thresholds)
+    return PairResult(
+        before, after, checks, consistent, alignment, before_img, after_img, pair, side
+    )
+
+
+def _pair_measures(
+    before: PhotoMeasures,
+    after: PhotoMeasures,
+    before_rgb: Any,
+    after_rgb: Any,
+    alignment: Alignment | None,
+    thresholds: CheckThresholds,
+) -> PairMeasures:
+    import numpy as np
+
+    sb, sa = before.analysis_scale, after.analysis_scale
+    bp = before.face.landmarks_px.copy()
+    ap = after.face.landmarks_px.copy()
+    bp[:, :2] *= sb
+    ap[:, :2] *= sa
+    a2b = None
+    if alignment is not None:
+        full = np.vstack([alignment.as_array(), [0, 0, 1]])
+        a2b = np.diag([sb, sb, 1.0]) @ full @ np.diag([1 / sa, 1 / sa, 1.0])
+    return measure_pair(
+        before_rgb, bp, after_rgb, ap, a2b, before.face.interocular_px, thresholds
+    )
 
 
 def _load(source: Any, analyzer: FaceAnalyzer) -> tuple[Any, Path | None]:

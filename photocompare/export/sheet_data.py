@@ -213,7 +213,7 @@ def build_sheet_data(
     shown_notes = _period_note_text(period_notes, [line.label for line in migraine_lines])
     if shown_notes:
         migraine_note = f"{migraine_note}. {shown_notes}" if migraine_note else shown_notes
-    measures, measures_note = _measure_lines(before_m, after_m)
+    measures, measures_note = _measure_lines(before_m, after_m, pair_result)
     return SheetData(
         clinic_name=clinic_name,
         clinic_logo=str(clinic_logo) if clinic_logo else None,
@@ -343,9 +343,10 @@ _UNITS = (
 CHECK_NUMBERS = {
     "angle": ("yaw_diff_deg", "pitch_diff_deg", "roll_diff_deg"),
     "framing": ("scale_ratio", "offset_iod"),
-    "lighting": ("exposure_diff_ev", "direction_diff_deg", "color_diff"),
+    "lighting": ("exposure_diff_ev", "color_diff", "relight_ev_per_iod"),
     "expression": ("mouth_open_diff_iod", "smile_width_diff_iod", "eye_open_diff_iod"),
-    "sharpness": ("sharpness_ratio",),
+    "sharpness": ("blur_sigma_px",),
+    "identity": ("similarity",),
 }
 MAX_NUMBERS_PER_CHECK = 3
 
@@ -621,11 +622,21 @@ ASYMMETRY_ROWS = (
 )
 
 
-def _measure_lines(before_m, after_m) -> tuple[tuple[MeasureLine, ...], str | None]:
+def _measure_lines(
+    before_m, after_m, pair_result=None
+) -> tuple[tuple[MeasureLine, ...], str | None]:
     """Side-effect measures (brow height, eyelid aperture, MRD1, asymmetry): before, after, change.
 
-    Right/left are the patient's; each cell reads "right / left".
+    Right/left are the patient's; each cell reads "right / left". A pair result that carries
+    its side-effect changes (core.side_effects) is shown the way every view shows it: changes
+    rounded to their noise, a finding only beyond it, withheld (with the reason) for a pair
+    that is not comparable or may show two people.
     """
+    if getattr(pair_result, "side_effects", None) is not None:
+        from photocompare.core.side_effects import compact_side_effect_rows, side_effect_note
+
+        rows = compact_side_effect_rows(pair_result)
+        return tuple(MeasureLine(*r) for r in rows), side_effect_note(pair_result)
     b = getattr(getattr(before_m, "face", None), "side_effects", None)
     a = getattr(getattr(after_m, "face", None), "side_effects", None)
     if b is None or a is None:

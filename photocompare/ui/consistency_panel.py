@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from photocompare.core.checks import PairCheck, check_figures
+from photocompare.core.side_effects import side_effect_note
+from photocompare.core.side_effects import side_effect_rows as side_effect_display_rows
 
 STATUS_COLOURS = {"pass": "#2e9d44", "warn": "#e0a000", "fail": "#d03030"}
 STATUS_WORDS = {"pass": "OK", "warn": "Check", "fail": "Not comparable"}
@@ -35,12 +39,15 @@ WHY = {
     "compare like with like.",
     "sharpness": "A blurred photo hides fine lines, so the after photo can look smoother than the "
     "skin is.",
+    "identity": "Two photos of different people must never be compared as before and after; "
+    "the face descriptors of the two photos are compared to catch a wrong photo.",
 }
 
 SIDE_EFFECT_HINT = (
     "Measured from the face landmarks as ratios of the interocular distance (mm assume an "
-    "average interocular distance). A drop in brow height or eyelid aperture after treatment "
-    "can indicate brow or eyelid ptosis."
+    "average interocular distance of 63 mm). Each change is shown with its measurement noise "
+    "and counts as a finding only beyond it; a drop in brow height or eyelid opening beyond "
+    "noise can indicate brow or eyelid ptosis."
 )
 
 
@@ -121,15 +128,22 @@ def several_faces_note(result: Any) -> str:
     """A warning when a photo of the pair shows more than one face (the largest, most central
     one is measured): the clinician must check it is the patient."""
     parts = []
+    by_likeness = False
     for word in ("before", "after"):
         face = getattr(getattr(result, word, None), "face", None)
         n = getattr(face, "faces_found", 1) or 1
         if n > 1:
             parts.append(f"the {word} photo shows {n} faces")
+            by_likeness |= "likeness" in str(getattr(face, "detection", ""))
     if not parts:
         return ""
     text = " and ".join(parts)
-    return text[:1].upper() + text[1:] + ": the largest, most central face was measured — check it is the patient."
+    which = (
+        "the face most like the before photo's was measured"
+        if by_likeness
+        else "the largest, most central face was measured"
+    )
+    return text[:1].upper() + text[1:] + f": {which} — check it is the patient."
 
 
 def _measure_label(name: str) -> str:
@@ -150,9 +164,12 @@ class ConsistencyPanel(QWidget):
         self.verdict.setWordWrap(True)
         self.verdict.setTextFormat(Qt.TextFormat.RichText)
         self.checks = QTableWidget(0, 2)
-        self.checks.setHorizontalHeaderLabels(["Check", "Result and measured numbers"])
+        self.checks.setHorizontalHeaderLabels(["Check", "Result"])
+        self.checks.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
         self.checks.verticalHeader().hide()
         self.checks.setWordWrap(True)
+        self.checks.setTextElideMode(Qt.TextElideMode.ElideNone)  # sentences are never cut
+        self.checks.horizontalHeader().sectionResized.connect(self._refit_rows_later)
         self.checks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.checks.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.checks.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -164,6 +181,11 @@ class ConsistencyPanel(QWidget):
         self.side = QTableWidget(0, 4)
         self.side.setHorizontalHeaderLabels(["Measure", "Before", "After", "Change"])
         self.side.verticalHeader().hide()
+        self.side.setWordWrap(True)
+        self.side.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.side.horizontalHeader().sectionResized.connect(self._refit_rows_later)
+        self.side_note = QLabel()
+        self.side_note.setWordWrap(True)
         self.side.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.side.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
@@ -179,12 +201,31 @@ class ConsistencyPanel(QWidget):
         layout.addWidget(self.alignment)
         layout.addWidget(self.side_title)
         layout.addWidget(self.side, 2)
+        layout.addWidget(self.side_note)
         self.setMinimumWidth(260)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._refit_rows_later()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._refit_rows_later()
+
+    def _refit_rows_later(self, *_: Any) -> None:
+        # Wrapped rows need their height again once the column widths are final (after the
+        # layout pass), or the end of a sentence is cut off.
+        QTimer.singleShot(0, self._refit_rows)
+
+    def _refit_rows(self) -> None:
+        self.checks.resizeRowsToContents()
+        self.side.resizeRowsToContents()
 
     def clear(self, message: str = "") -> None:
         self.verdict.setText(message)
         self.checks.setRowCount(0)
         self.side.setRowCount(0)
+        self.side_note.setText("")
         self.alignment.setText("")
 
     def show_result(self, result: Any, note: str = "") -> None:
@@ -215,14 +256,16 @@ class ConsistencyPanel(QWidget):
             why = WHY.get(name, "")
             first = QTableWidgetItem(_light(status), f"{name.capitalize()}  {STATUS_WORDS.get(status, status)}")
             first.setData(Qt.ItemDataRole.UserRole, status)
-            numbers = format_numbers(_check_numbers(check))
+            numbers = check_figures(name, check) if isinstance(check, PairCheck) else format_numbers(
+                _check_numbers(check)
+            )
             text = QTableWidgetItem(f"{message}\n{numbers}" if numbers else message)
             text.setData(Qt.ItemDataRole.UserRole, numbers)
             for item in (first, text):
                 item.setToolTip(f"{message}\n\nWhy it matters: {why}" if why else message)
             self.checks.setItem(row, 0, first)
             self.checks.setItem(row, 1, text)
-        self.checks.resizeRowsToContents()
+        self._refit_rows_later()
         al = getattr(result, "alignment", None)
         if al is not None:
             self.alignment.setText(
@@ -237,22 +280,26 @@ class ConsistencyPanel(QWidget):
             )
         else:
             self.alignment.setText("No alignment (a face was not found in both photos).")
-        rows = side_effect_rows(getattr(result, "before", None), getattr(result, "after", None))
+        rows = side_effect_display_rows(result)
         self.side.setRowCount(len(rows))
-        for r, (name, bv, av) in enumerate(rows):
-            change = "" if bv is None or av is None else f"{round(av - bv, 2) + 0.0:+.2f}"
-            for c, text in enumerate(
-                (_measure_label(name), "—" if bv is None else f"{bv:.2f}", "—" if av is None else f"{av:.2f}", change)
-            ):
+        for r, row in enumerate(rows):
+            for c, text in enumerate((row["label"], row["before"], row["after"], row["change"])):
                 item = QTableWidgetItem(text)
-                tip = MEASURE_TIPS.get(name.partition("_")[0])
+                tip = MEASURE_TIPS.get(row["key"].partition("_")[0])
                 if tip and c == 0:
                     item.setToolTip(tip)
-                if c:
+                if c in (1, 2):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if c == 3 and row["finding"]:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
                 self.side.setItem(r, c, item)
+        self.side.resizeRowsToContents()
+        self.side_note.setText(side_effect_note(result) if rows else "")
         self.side_title.setVisible(bool(rows))
         self.side.setVisible(bool(rows))
+        self.side_note.setVisible(bool(rows))
 
     def statuses(self) -> dict[str, str]:
         """check name -> status as shown (tests)."""

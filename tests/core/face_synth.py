@@ -51,3 +51,17 @@ def warped(rgb: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 def inverse(matrix: np.ndarray) -> np.ndarray:
     return np.linalg.inv(np.vstack([matrix, [0, 0, 1]]))[:2]
+
+
+def jpeg(rgb: np.ndarray, quality: int = 90) -> np.ndarray:
+    """The photo written and read back as a JPEG at `quality` (4:2:0, as cameras write it)."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def camera_exposed(rgb: np.ndarray, ev: float, quality: int | None = 90) -> np.ndarray:
+    """As a camera would record the scene `ev` stops brighter: linear-light gain, clip at
+    full scale, sRGB encode, then (unless `quality` is None) JPEG at `quality`."""
+    out = exposed(rgb, ev)
+    return out if quality is None else jpeg(out, quality)

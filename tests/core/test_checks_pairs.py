@@ -228,9 +228,10 @@ def test_json_matches_the_cli_contract(face_analyzer, real_faces):
     required = {
         "angle": {"yaw_diff_deg", "pitch_diff_deg", "roll_diff_deg"},
         "framing": {"scale_ratio", "offset_iod"},
-        "lighting": {"exposure_diff_ev", "direction_diff_deg", "color_diff"},
+        "lighting": {"exposure_diff_ev", "color_diff", "relight_ev_per_iod"},
         "expression": set(),
-        "sharpness": set(),
+        "sharpness": {"blur_sigma_px", "blur_sigma_iod"},
+        "identity": {"similarity"},
     }
     assert set(out["checks"]) == set(required)
     for name, keys in required.items():
@@ -243,14 +244,15 @@ def test_json_matches_the_cli_contract(face_analyzer, real_faces):
 
 def test_thresholds_are_configurable(face_analyzer, real_faces):
     img = real_faces["astronaut"]
-    before = face_analyzer.analyze(loaded(img))
-    after = face_analyzer.analyze(loaded(exposed(img, -0.5)))
-    assert pair_checks(before, after)["lighting"].status == "warn"
+    pair = (loaded(img), loaded(exposed(img, -0.5)))
+    result = compare_photos(*pair, face_analyzer, identity=False)
+    assert result.checks["lighting"].status == "warn"
     strict = CheckThresholds(exposure_warn_ev=0.1, exposure_fail_ev=0.4)
-    assert pair_checks(before, after, strict)["lighting"].status == "fail"
-    assert isinstance(before, PhotoMeasures) and isinstance(
-        pair_checks(before, after)["angle"], PairCheck
-    )
+    result = compare_photos(*pair, face_analyzer, thresholds=strict, identity=False)
+    assert result.checks["lighting"].status == "fail"
+    assert isinstance(result.before, PhotoMeasures)
+    checks = pair_checks(result.before, result.after, strict, pair=result.pair)
+    assert isinstance(checks["angle"], PairCheck) and checks["lighting"].status == "fail"
 
 
 def _side_light(rgb: np.ndarray, ev_per_px: float, centre_x: float) -> np.ndarray:

@@ -1,0 +1,353 @@
+"""Pair measures taken on the two faces AFTER alignment: exposure, colour, relighting, blur.
+
+Why a pair measure: a per-photo median cannot rise past the clip, so on a bright face a true
++1 EV change read as +0.5 EV. Here both faces are warped into one canonical frame (BEFORE's eye
+line horizontal, AFTER mapped through the pair's alignment), and each number is taken over the
+same skin pixels in both photos, keeping only pixels that are
+
+* inside real photo content in both (covered by the warp, and not flat fill: a padded scan or a
+  border has no local texture at all),
+* unclipped in both: every channel clear of 0 and 255 by `CheckThresholds.clip_margin_dark` /
+  `clip_margin_bright` (JPEG highlights sit at 248–254, not 255). The clip test is made at the
+  photo's own resolution and carried through the warp, so a pixel averaged with a clipped
+  neighbour is excluded too.
+
+Measures (all AFTER relative to BEFORE):
+
+* exposure_diff_ev: median over those pixels of log2(Y_after / Y_before), Y = linear luminance.
+  With too few pixels it is unknown; `exposure_low_ev` / `exposure_high_ev` then bound it from
+  the pixels unclipped in BEFORE (clipped AFTER values are lower/upper bounds of the truth).
+* red_green_diff / blue_green_diff: medians of log2(R_a/R_b) − log2(G_a/G_b) (and B) over the
+  same pixels — a cast in stops, independent of exposure.
+* relight_ev_per_iod (u, v): the gradient of the per-pixel log2 ratio map fitted as a plane over
+  the skin (robustly: pixels beyond 3 MADs dropped, refitted), in EV per eye distance. A light
+  that moved changes the shading across the face; a uniform exposure change does not tilt the
+  ratio map. u points to the patient's left, v upwards.
+* blur: the equivalent Gaussian blur σ that makes the sharper face's detail energy (gradient
+  energy of log luminance, so exposure does not matter) equal the softer one's, found by blurring
+  the sharper face with a ladder of σ. Reported in eye distances and in BEFORE's full-res px.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from photocompare.core.measures import (
+    FACE_OVAL,
+    LEFT_BROW,
+    LEFT_EYE_RING,
+    LIPS_OUTER,
+    NOSTRILS,
+    RIGHT_BROW,
+    RIGHT_EYE_RING,
+    face_frame,
+    srgb_to_linear,
+)
+from photocompare.settings import CheckThresholds
+
+# Canonical frame for the photometric pair measures (resolution does not bias a median ratio).
+_PHOTO_IOD_PX = 64
+_W_IOD, _H_IOD, _EYES_Y_IOD = 3.0, 3.4, 1.3
+# Blur is measured nearer the photo's own resolution (σ of 2 px at an IOD of 170 px must show).
+_BLUR_MAX_IOD_PX = 170
+_BLUR_LADDER_IOD = np.concatenate([[0.0], np.geomspace(0.002, 0.08, 24)])
+_LUMA = np.array([0.2126, 0.7152, 0.0722])
+_BRIGHT_FLAG = 96
+# Linear-light offset before the log for blur: keeps dark noise and background from dominating.
+_BLUR_LOG_OFFSET = 0.02
+_BLUR_WINDOW_IOD = 0.15
+
+
+@dataclass(frozen=True)
+class PairMeasures:
+    """Measured on the aligned pair; NaN where it could not be measured (see `usable_pixels`)."""
+
+    skin_pixels: int  # skin pixels in the canonical frame (64 px between the eyes)
+    usable_pixels: int  # of those, inside content and unclipped in both photos
+    clipped_before_fraction: float  # skin clipped (bright or dark) in BEFORE
+    clipped_after_fraction: float
+    bright_clipped_before_fraction: float
+    bright_clipped_after_fraction: float
+    exposure_diff_ev: float  # AFTER − BEFORE; NaN when too few usable pixels
+    exposure_low_ev: float  # bounds of the exposure difference (equal to it when measured)
+    exposure_high_ev: float
+    red_green_diff: float
+    blue_green_diff: float
+    relight_ev_per_iod: float
+    relight_u_ev_per_iod: float  # towards the patient's left
+    relight_v_ev_per_iod: float  # upwards
+    relight_spread_ev: float  # robust spread of the ratio map around the fitted plane
+    blur_sigma_iod: float  # equivalent Gaussian blur of the softer photo, eye distances
+    blur_sigma_px: float  # the same in BEFORE's full-resolution px
+    blurrier: str | None  # "before" | "after" | None (equal within one ladder step)
+    blur_compared_iod_px: float  # eye distance (px) at which the two faces were compared
+
+
+def _canon_matrix(points: np.ndarray, iod_px: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """3x3 map from a photo's px to a canonical frame with `iod_px` between the eyes."""
+    origin, u, v, iod = face_frame(points)
+    s = iod_px / max(iod, 1e-9)
+    out_w, out_h = int(round(_W_IOD * iod_px)), int(round(_H_IOD * iod_px))
+    target = np.array([out_w / 2, _EYES_Y_IOD * iod_px])
+    rot = np.stack([u, v])
+    m = np.eye(3)
+    m[:2, :2] = s * rot
+    m[:2, 2] = target - s * rot @ origin
+    return m, (out_h, out_w)
+
+
+def _warp(
+    img: np.ndarray,
+    m: np.ndarray,
+    shape: tuple[int, int],
+    clip_flags: CheckThresholds | None = None,
+) -> np.ndarray:
+    """Warp `img` by the 3x3 `m` into `shape`, shrinking by pyramid first (no aliasing);
+    outside the image is 0 (the caller warps a coverage plane with it). With `clip_flags`
+    an RGB image gets its clip flags as a 4th channel (`_with_flags`), computed on the
+    needed crop only."""
+    out_h, out_w = shape
+    inv = np.linalg.inv(m)
+    corners = np.array([[0, 0, 1], [out_w, 0, 1], [0, out_h, 1], [out_w, out_h, 1]], float)
+    src = (inv @ corners.T).T[:, :2]
+    h, w = img.shape[:2]
+    x0, y0 = np.maximum(np.floor(src.min(axis=0)).astype(int) - 4, 0)
+    x1, y1 = np.minimum(np.ceil(src.max(axis=0)).astype(int) + 4, [w, h])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        channels = (4,) if clip_flags is not None else img.shape[2:]
+        return np.zeros((out_h, out_w) + channels, img.dtype)
+    crop = img[y0:y1, x0:x1]
+    if clip_flags is not None:
+        crop = _with_flags(crop, clip_flags)
+    m = m @ np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], float)
+    scale = math.sqrt(abs(np.linalg.det(m[:2, :2])))
+    while scale < 0.5 and min(crop.shape[:2]) >= 4:
+        crop = cv2.pyrDown(crop)
+        m = m @ np.diag([2.0, 2.0, 1.0])
+        scale *= 2
+    return cv2.warpAffine(
+        crop, m[:2], (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
+
+
+def _skin_mask(points_canon: np.ndarray, shape: tuple[int, int], iod_px: float) -> np.ndarray:
+    face = np.zeros(shape, np.uint8)
+    cv2.fillPoly(face, [np.round(points_canon[list(FACE_OVAL)]).astype(np.int32)], 1)
+    holes = np.zeros(shape, np.uint8)
+    for ring in (RIGHT_EYE_RING, LEFT_EYE_RING, RIGHT_BROW, LEFT_BROW, LIPS_OUTER, NOSTRILS):
+        hull = cv2.convexHull(np.round(points_canon[list(ring)]).astype(np.int32))
+        cv2.fillConvexPoly(holes, hull, 1)
+    k = max(3, int(round(iod_px * 7 / 64)) | 1)
+    holes = cv2.dilate(holes, np.ones((k, k), np.uint8)) > 0
+    inner = cv2.erode(face, np.ones((k, k), np.uint8)) > 0
+    return inner & ~holes
+
+
+def _with_flags(rgb: np.ndarray, t: CheckThresholds) -> np.ndarray:
+    """RGBA: A = 255 where the pixel is clipped bright, 64 where clipped dark (own resolution).
+
+    After the warp a value ≥ `_BRIGHT_FLAG` can only come from a bright-clipped neighbour."""
+    bright = (rgb >= 255 - t.clip_margin_bright).any(axis=2)
+    dark = (rgb <= t.clip_margin_dark).any(axis=2)
+    flags = np.where(bright, 255, np.where(dark, 64, 0)).astype(np.uint8)
+    return np.dstack([rgb, flags])
+
+
+def _flat(grey: np.ndarray) -> np.ndarray:
+    """Pixels with no texture at all in a 5x5 neighbourhood (flat fill, padding, borders)."""
+    g = grey.astype(np.float32)
+    mean = cv2.blur(g, (5, 5))
+    var = cv2.blur(g * g, (5, 5)) - mean * mean
+    return var < 0.05
+
+
+def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
+    """Gradient (u, v) of a robust plane fit, and the robust spread (1.4826·MAD) of what the
+    plane leaves: the shading change a tilt does not explain (a shadow moving off the nose)."""
+    a = np.stack([np.ones_like(u), u, v], axis=1)
+    keep = np.ones(z.size, bool)
+    coef = np.zeros(3)
+    for _ in range(3):
+        if keep.sum() < 20:
+            break
+        coef, *_ = np.linalg.lstsq(a[keep], z[keep], rcond=None)
+        res = z - a @ coef
+        mad = float(np.median(np.abs(res[keep] - np.median(res[keep])))) * 1.4826
+        keep = np.abs(res) <= 3 * max(mad, 1e-3)
+    res = z - a @ coef
+    spread = float(np.median(np.abs(res - np.median(res)))) * 1.4826
+    return float(coef[1]), float(coef[2]), spread
+
+
+def measure_pair(
+    before_rgb: np.ndarray,
+    before_pts: np.ndarray,
+    after_rgb: np.ndarray,
+    after_pts: np.ndarray,
+    after_to_before: np.ndarray | None,
+    before_full_iod_px: float,
+    thresholds: CheckThresholds | None = None,
+) -> PairMeasures:
+    """Pair measures from the analysed copies (`*_pts` in their own px).
+
+    `after_to_before` (2x3 or 3x3) maps AFTER's analysed px onto BEFORE's analysed px; None
+    maps AFTER's own face frame onto BEFORE's (eye centres only — used without alignment).
+    """
+    t = thresholds or CheckThresholds()
+    iod_px = _PHOTO_IOD_PX
+    mb, shape = _canon_matrix(before_pts, iod_px)
+    if after_to_before is None:
+        ma, _ = _canon_matrix(after_pts, iod_px)
+    else:
+        a2b = np.vstack([np.asarray(after_to_before, float)[:2], [0, 0, 1]])
+        ma = mb @ a2b
+    wb = _warp(before_rgb, mb, shape, clip_flags=t)
+    wa = _warp(after_rgb, ma, shape, clip_flags=t)
+    cov_b = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
+    cov_a = _warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250
+    pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
+    skin = _skin_mask(pts_c, shape, iod_px)
+    grey_b = cv2.cvtColor(np.ascontiguousarray(wb[:, :, :3]), cv2.COLOR_RGB2GRAY)
+    grey_a = cv2.cvtColor(np.ascontiguousarray(wa[:, :, :3]), cv2.COLOR_RGB2GRAY)
+    content = cov_b & cov_a & ~_flat(grey_b) & ~_flat(grey_a)
+    region = skin & content
+    n_skin = int(region.sum())
+    fb, fa = wb[:, :, 3], wa[:, :, 3]
+    clear_b, clear_a = fb == 0, fa == 0
+    bright_b, bright_a = fb >= _BRIGHT_FLAG, fa >= _BRIGHT_FLAG
+    usable = region & clear_b & clear_a
+    n_use = int(usable.sum())
+    denom = max(n_skin, 1)
+
+    lin_b = srgb_to_linear(wb[:, :, :3])
+    lin_a = srgb_to_linear(wa[:, :, :3])
+    eps = 1e-5
+    log_rgb = np.log2(np.maximum(lin_a, eps)) - np.log2(np.maximum(lin_b, eps))
+    log_y = np.log2(np.maximum(lin_a @ _LUMA, eps)) - np.log2(np.maximum(lin_b @ _LUMA, eps))
+
+    nan = float("nan")
+    min_pixels = max(t.pair_min_pixels, int(t.pair_min_skin_fraction * n_skin))
+    if n_use >= min_pixels:
+        exposure = float(np.median(log_y[usable]))
+        low = high = exposure
+        d_rg = float(np.median(log_rgb[usable][:, 0] - log_rgb[usable][:, 1]))
+        d_bg = float(np.median(log_rgb[usable][:, 2] - log_rgb[usable][:, 1]))
+        h, w = shape
+        yy, xx = np.nonzero(usable)
+        u = (xx - w / 2) / iod_px
+        v = -(yy - _EYES_Y_IOD * iod_px) / iod_px
+        gu, gv, spread = _robust_plane(u, v, log_y[usable])
+    else:
+        exposure, d_rg, d_bg, gu, gv, spread = nan, nan, nan, nan, nan, nan
+        low, high = _bounds(log_y, region & clear_b, bright_a, (fa > 0) & ~bright_a)
+    sigma_iod, blurrier, compared_iod = _equivalent_blur(
+        before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px
+    )
+    return PairMeasures(
+        skin_pixels=n_skin,
+        usable_pixels=n_use,
+        clipped_before_fraction=float((region & ~clear_b).sum() / denom),
+        clipped_after_fraction=float((region & ~clear_a).sum() / denom),
+        bright_clipped_before_fraction=float((region & bright_b).sum() / denom),
+        bright_clipped_after_fraction=float((region & bright_a).sum() / denom),
+        exposure_diff_ev=exposure,
+        exposure_low_ev=float(low),
+        exposure_high_ev=float(high),
+        red_green_diff=d_rg,
+        blue_green_diff=d_bg,
+        relight_ev_per_iod=float(math.hypot(gu, gv)),
+        relight_u_ev_per_iod=gu,
+        relight_v_ev_per_iod=gv,
+        relight_spread_ev=spread,
+        blur_sigma_iod=float(sigma_iod),
+        blur_sigma_px=float(sigma_iod * before_full_iod_px),
+        blurrier=blurrier,
+        blur_compared_iod_px=float(compared_iod),
+    )
+
+
+def _bounds(
+    log_y: np.ndarray, base: np.ndarray, bright_a: np.ndarray, dark_a: np.ndarray
+) -> tuple[float, float]:
+    """Bounds of the median ratio over pixels unclipped in BEFORE: an AFTER pixel clipped
+    bright is at least as bright as it reads (its ratio is a lower bound), one clipped dark at
+    most as bright."""
+    if base.sum() < 10:
+        return float("-inf"), float("inf")
+    z = log_y[base]
+    hi_c, lo_c = bright_a[base], dark_a[base]
+    low = float(np.median(np.where(lo_c, -np.inf, z)))
+    high = float(np.median(np.where(hi_c, np.inf, z)))
+    return low, high
+
+
+def _log_luma(rgb: np.ndarray) -> np.ndarray:
+    lin = srgb_to_linear(rgb) @ _LUMA
+    return np.log2(lin + _BLUR_LOG_OFFSET).astype(np.float32)
+
+
+def _energy_map(log_l: np.ndarray, window_px: float) -> np.ndarray:
+    """Local detail energy: squared gradient averaged over a window (a fraction of the IOD)."""
+    gx = cv2.Sobel(log_l, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(log_l, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), window_px) + 1e-6
+
+
+def _median_log_ratio(e1: np.ndarray, e2: np.ndarray, mask: np.ndarray) -> float:
+    return float(np.median(np.log(e1[mask]) - np.log(e2[mask])))
+
+
+def _equivalent_blur(
+    before_rgb: np.ndarray,
+    before_pts: np.ndarray,
+    after_rgb: np.ndarray,
+    mb64: np.ndarray,
+    ma64: np.ndarray,
+    iod64: float,
+    before_full_iod_px: float,
+) -> tuple[float, str | None, float]:
+    """σ (in eye distances) that turns the sharper face into the softer one's detail level.
+
+    Both faces are resampled to the eye distance of the lower-resolution one (at most
+    `_BLUR_MAX_IOD_PX`), so a mere difference in resolution is not called blur."""
+    iod_b = iod64 / math.sqrt(abs(np.linalg.det(mb64[:2, :2])))
+    iod_a = iod64 / math.sqrt(abs(np.linalg.det(ma64[:2, :2])))
+    iod_px = max(24.0, min(iod_b, iod_a, _BLUR_MAX_IOD_PX))
+    k = iod_px / iod64
+    scale = np.diag([k, k, 1.0])
+    mb, ma = scale @ mb64, scale @ ma64
+    shape = (int(round(_H_IOD * iod_px)), int(round(_W_IOD * iod_px)))
+    lb = _log_luma(_warp(before_rgb, mb, shape))
+    la = _log_luma(_warp(after_rgb, ma, shape))
+    cov = (_warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250) & (
+        _warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250
+    )
+    pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
+    face = np.zeros(shape, np.uint8)
+    cv2.fillPoly(face, [np.round(pts_c[list(FACE_OVAL)]).astype(np.int32)], 1)
+    border = max(3, int(round(0.1 * iod_px)))
+    mask = (cv2.erode(face, np.ones((border, border), np.uint8)) > 0) & cv2.erode(
+        cov.astype(np.uint8), np.ones((border, border), np.uint8)
+    ).astype(bool)
+    if mask.sum() < 100:
+        return float("nan"), None, iod_px
+    # Each neighbourhood of the face votes (median of local energy ratios), so a change of
+    # content in part of the face (expression, a strand of hair, glasses) does not read as blur.
+    window = max(1.0, _BLUR_WINDOW_IOD * iod_px)
+    eb, ea = _energy_map(lb, window), _energy_map(la, window)
+    m0 = _median_log_ratio(eb, ea, mask)
+    sharp, soft_e, which = (lb, ea, "after") if m0 >= 0 else (la, eb, "before")
+    prev_sigma, prev_m = 0.0, abs(m0)
+    for sigma_iod in _BLUR_LADDER_IOD[1:]:
+        blurred = cv2.GaussianBlur(sharp, (0, 0), float(sigma_iod * iod_px))
+        m = _median_log_ratio(_energy_map(blurred, window), soft_e, mask)
+        if m <= 0:
+            f = prev_m / max(prev_m - m, 1e-9)
+            sigma = prev_sigma + f * (sigma_iod - prev_sigma)
+            return float(sigma), (which if sigma > 0 else None), iod_px
+        prev_sigma, prev_m = float(sigma_iod), m
+    return float(_BLUR_LADDER_IOD[-1]), which, iod_px
