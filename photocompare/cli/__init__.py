@@ -25,6 +25,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from photocompare.cli import (
+        commands_capture,
         commands_clinic,
         commands_course,
         commands_export,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_export,
         commands_clinic,
         commands_gui,
+        commands_capture,
     ):
         module.register(sub)
     return parser

@@ -197,6 +197,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise LibraryError(f"no photo files found in {', '.join(args.paths)}")
     with open_library(args, create=True) as library:
         summary = import_paths(library, files, args.patient, display_name=args.name)
+        _suggest_labels(library, [photo_id for _path, photo_id in summary.imported])
         for result in summary.results:
             if result.status == "rejected":
                 print(f"photocompare: {result.path}: {result.reason}", file=sys.stderr)
@@ -232,6 +233,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                 f"(patient {args.patient}, library {library.location})"
             )
     return 1 if summary.rejected else 0
+
+
+def _suggest_labels(library, photo_ids: list[int]) -> None:
+    """View/expression suggestions for the new photos (a person's labels are never replaced)."""
+    if not photo_ids:
+        return
+    from photocompare.core.face import FaceAnalyzer
+    from photocompare.library.labelling import suggest_and_store_labels
+
+    with FaceAnalyzer(limits=library.limits) as analyzer:
+        suggest_and_store_labels(library, photo_ids, analyzer)
 
 
 def cmd_patients(args: argparse.Namespace) -> int:
