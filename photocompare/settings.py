@@ -122,7 +122,7 @@ class CaptureSettings:
     # Hot folder. A file is complete when its size and modification time are unchanged across
     # two polls AND it decodes fully; a short poll keeps the verdict within a second of the
     # camera software closing the file, while a stat of one folder costs next to nothing.
-    poll_interval_s: float = 0.2
+    poll_interval_s: float = 0.1
     # A file that is stable but does not decode (yet) is retried for this long before it is
     # rejected: some tethering tools pause between writing a file's parts.
     undecodable_grace_s: float = 2.0

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from photocompare.core.errors import PhotoCompareError
+from photocompare.core.errors import LibraryError, PhotoCompareError
 from photocompare.core.face import analysis_side
 from photocompare.core.hot_folder import CompleteFile
 from photocompare.core.images import LoadedImage, load_rgb
 from photocompare.library.db import Library
-from photocompare.library.importer import import_paths
+from photocompare.library.importer import _create_patient, _import_one
 from photocompare.library.labelling import suggest_and_store_labels
 from photocompare.library.models import Photo
 from photocompare.settings import CheckThresholds
@@ -109,7 +109,9 @@ class HotFolderImporter:
         display_name: str | None = None,
     ) -> None:
         self.library = library
-        self.patient_external_id = patient_external_id
+        self.patient_external_id = (patient_external_id or "").strip()
+        if not self.patient_external_id:
+            raise LibraryError("a patient id is needed to import photos")
         self.analyzer = analyzer
         self.thresholds = thresholds or CheckThresholds()
         self.display_name = display_name
@@ -124,11 +126,9 @@ class HotFolderImporter:
         if complete.info is None:
             self.counts["rejected"] += 1
             return self._result(path, "rejected", complete.reason, started)
-        summary = import_paths(
-            self.library, [complete.path], self.patient_external_id,
-            display_name=self.display_name,
-        )
-        outcome = summary.results[0] if summary.results else None
+        # The watcher has just validated the file (full decode, hash): hand that description
+        # to the importer instead of decoding the file a second time.
+        outcome = _import_one(self.library, complete.path, self._patient_id, complete.info)
         if outcome is None or outcome.status == "rejected":
             self.counts["rejected"] += 1
             reason = outcome.reason if outcome is not None else "could not be imported"
@@ -144,6 +144,14 @@ class HotFolderImporter:
         self.counts["imported"] += 1
         assert photo is not None  # just committed by the importer
         return self._label_and_check(path, photo, started)
+
+    def _patient_id(self) -> int:
+        """The visit's patient, created with the first photo actually imported (a watch whose
+        files are all rejected leaves the library as it was)."""
+        patient = self.library.get_patient(self.patient_external_id)
+        if patient is not None:
+            return patient.id
+        return _create_patient(self.library, self.patient_external_id, self.display_name)
 
     # -- steps ------------------------------------------------------------------------------
     def _label_and_check(self, path: str, photo: Photo, started: float) -> HotFolderResult:
