@@ -578,6 +578,8 @@ class LiveGuide:
         self.limits = limits or ImageLimits()
         self.hold_frames = max(1, int(hold_frames or self.capture_settings.hold_frames))
         self.capture_dir = Path(capture_dir) if capture_dir is not None else None
+        # Automatic capture after the hold (a window can switch it off and keep the key).
+        self.auto_capture = self.capture_dir is not None
         self._realtime = realtime
         self._baseline_source = baseline
         self.baseline: Baseline | None = baseline if isinstance(baseline, Baseline) else None
@@ -690,7 +692,7 @@ class LiveGuide:
                     if not g.ready:
                         stretch_taken = False
                     take = self._capture_requested.is_set()
-                    if self.capture_dir is not None and held >= self.hold_frames and not stretch_taken:
+                    if self.auto_capture and held >= self.hold_frames and not stretch_taken:
                         take, stretch_taken = True, True
                     if take:
                         self._capture_requested.clear()
