@@ -6,8 +6,6 @@ one-line messages for a camera that cannot be opened or a folder that does not e
 from __future__ import annotations
 
 import shutil
-import time
-from pathlib import Path
 
 import cv2
 import numpy as np
