@@ -117,9 +117,10 @@ def test_capture_window_without_a_baseline_says_so(qtbot, tmp_path):
     from photocompare.ui.capture_window import CaptureWindow
 
     library = Library.open(tmp_path / "lib")
-    library.add_patient("P-NEW", "")
-    window = CaptureWindow(library, "P-NEW", 0)
+    patient = library.add_patient("P-NEW", "")
+    window = CaptureWindow(library, patient.id, 0)  # the main window passes its internal id
     qtbot.addWidget(window)
+    assert window.patient_external_id == "P-NEW"
     assert window.start() is False
     assert "No baseline photo" in window.error
     window.close()
