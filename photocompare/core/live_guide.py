@@ -654,7 +654,8 @@ class LiveGuide:
                         times.append(time.monotonic())
                     index += 1
                     counts["frames"] = index
-                    to_landmarks.put(_Frame(index - 1, ts, rgb))
+                    if not to_landmarks.put(_Frame(index - 1, ts, rgb)):
+                        break  # the analysis stopped
             except Exception as exc:  # pragma: no cover - a driver failing mid-stream
                 errors.append(exc)
             finally:
@@ -671,6 +672,7 @@ class LiveGuide:
                 errors.append(exc)
                 stop.set()
             finally:
+                to_landmarks.close()  # a reader waiting to hand over a frame gives up
                 to_measures.close()
 
         def measures() -> None:
@@ -727,7 +729,8 @@ class LiveGuide:
             if own_analyzer:
                 analyzer.close()
         if errors:
-            raise errors[0] if isinstance(errors[0], PhotoCompareError) else CaptureSourceError(
+            # An expected refusal or a closed output pipe (`guide --json | head`) passes as it is.
+            raise errors[0] if isinstance(errors[0], (PhotoCompareError, BrokenPipeError)) else CaptureSourceError(
                 f"{self.source}: frames could not be analysed ({type(errors[0]).__name__}: {errors[0]})"
             )
         seconds = (times[-1] - times[0]) if len(times) >= 2 else 0.0

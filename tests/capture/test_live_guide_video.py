@@ -237,3 +237,22 @@ def test_stop_event_ends_a_run_promptly(video, face_photo):
 
     summary = LiveGuide(path, face_photo).run(on_result=on_result, stop=stop)
     assert 5 <= summary.processed < 12
+
+
+def test_guide_ends_when_its_reader_goes_away(video, face_photo):
+    """`guide --json | head -2`: the closed pipe ends the run (no hang, no traceback)."""
+    path, _truth, _ = video
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "photocompare", "guide", "--source", str(path), "--baseline",
+         str(face_photo), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+    )
+    try:
+        assert json.loads(proc.stdout.readline())["event"] == "frame"
+        proc.stdout.close()
+        assert proc.wait(90) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in proc.stderr.read()
