@@ -29,6 +29,7 @@ import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,7 +55,7 @@ from photocompare.settings import CaptureSettings, CheckThresholds, ImageLimits
 
 log = logging.getLogger(__name__)
 
-_CAMERA_FIRST_FRAME_S = 5.0  # a camera that gives no frame within this is reported as unusable
+_FILE_QUEUE_FRAMES = 3  # a video file: frames waiting between stages (a camera: one, replaced)
 
 
 class CaptureSourceError(PhotoCompareError):
@@ -444,38 +445,41 @@ def _covered(name: str, g: FrameGuidance, t: CheckThresholds) -> bool:
 
 # -- hand-off between threads ---------------------------------------------------------------------
 class _Handoff:
-    """One slot between two threads. `drop=True`: a new item replaces an untaken one (counted in
-    `dropped`); `drop=False`: `put` waits until the slot is free (every item is processed)."""
+    """Hand-off between two threads. `drop=True` (a camera): ONE slot, a new item replaces one
+    not taken yet (counted in `dropped`) — frames are dropped, never queued. `drop=False` (a
+    file, where every frame is processed): `put` waits while `capacity` items are waiting; a
+    few places smooth out the stages' frame-to-frame jitter so neither stage idles."""
 
-    def __init__(self, drop: bool) -> None:
+    def __init__(self, drop: bool, capacity: int = 1) -> None:
         self.drop = drop
+        self.capacity = 1 if drop else max(1, capacity)
         self.dropped = 0
-        self._item: Any = None
-        self._full = False
+        self._items: deque[Any] = deque()
         self._closed = False
         self._cond = threading.Condition()
 
     def put(self, item: Any) -> bool:
         with self._cond:
             if not self.drop:
-                while self._full and not self._closed:
+                while len(self._items) >= self.capacity and not self._closed:
                     self._cond.wait(0.1)
             if self._closed:
                 return False
-            if self._full:
+            if self.drop and self._items:
+                self._items.clear()
                 self.dropped += 1
-            self._item, self._full = item, True
+            self._items.append(item)
             self._cond.notify_all()
             return True
 
     def get(self) -> Any:
         """The next item, or None once closed and empty."""
         with self._cond:
-            while not self._full and not self._closed:
+            while not self._items and not self._closed:
                 self._cond.wait(0.1)
-            if not self._full:
+            if not self._items:
                 return None
-            item, self._item, self._full = self._item, None, False
+            item = self._items.popleft()
             self._cond.notify_all()
             return item
 
@@ -621,7 +625,8 @@ class LiveGuide:
         analyzer = self._analyzer or VideoFaceAnalyzer(
             self.limits, max_side_px=self.capture_settings.live_analysis_max_side_px
         )
-        to_landmarks, to_measures = _Handoff(drop=realtime), _Handoff(drop=realtime)
+        to_landmarks = _Handoff(drop=realtime, capacity=_FILE_QUEUE_FRAMES)
+        to_measures = _Handoff(drop=realtime, capacity=_FILE_QUEUE_FRAMES)
         counts = {"frames": 0, "processed": 0}
         captured: list[str] = []
         errors: list[BaseException] = []
