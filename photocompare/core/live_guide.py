@@ -668,7 +668,7 @@ class LiveGuide:
 
         def landmarks() -> None:
             try:
-                while (item := to_landmarks.get()) is not None:
+                while (item := to_landmarks.get()) is not None and not stop.is_set():
                     item.small = analyzer.reduce(item.rgb)
                     item.detections = analyzer.detect_frame(item.small, item.timestamp_ms)
                     if not to_measures.put(item):
@@ -684,7 +684,7 @@ class LiveGuide:
             held = 0
             stretch_taken = False
             try:
-                while (item := to_measures.get()) is not None:
+                while (item := to_measures.get()) is not None and not stop.is_set():
                     frame = analyzer.measure_frame(
                         item.small, item.detections or [], (item.rgb.shape[1], item.rgb.shape[0])
                     )
