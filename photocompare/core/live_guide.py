@@ -428,8 +428,18 @@ def guidance_words(g: FrameGuidance, thresholds: CheckThresholds | None = None) 
         words.append(f"{_stops(g.exposure_diff_ev)} too {'bright' if g.exposure_diff_ev > 0 else 'dark'}")
     for name in ("lighting", "expression", "sharpness", "framing"):
         if g.statuses.get(name, PASS) != PASS and not _covered(name, g, t):
-            words.append(g.messages[name])
+            words.append(_live(g.messages[name]))
     return words or ["matches the baseline"]
+
+
+def _live(message: str) -> str:
+    """A pair-check message reworded for the live picture (the "after photo" is the frame)."""
+    return (
+        message.replace("The after photo is blurrier", "The picture is blurrier than the baseline")
+        .replace(" in the after photo", " than in the baseline")
+        .replace("the after photo is", "the picture is")
+        .replace("The after photo", "The picture")
+    )
 
 
 def _covered(name: str, g: FrameGuidance, t: CheckThresholds) -> bool:

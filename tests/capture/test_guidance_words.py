@@ -75,3 +75,14 @@ def test_handoff_drops_the_untaken_item_or_waits():
 def test_source_parsing():
     assert parse_source("0") == 0 and parse_source(2) == 2
     assert parse_source("clip.avi") == "clip.avi"
+
+
+def test_other_failing_checks_are_reworded_for_the_live_picture():
+    words = guidance_words(g(
+        ready=False,
+        statuses={"sharpness": "warn", "expression": "fail"},
+        messages={"sharpness": "The after photo is blurrier (facial detail 30% lower)",
+                  "expression": "Mouth more open in the after photo"},
+    ))
+    assert words == ["Mouth more open than in the baseline",
+                     "The picture is blurrier than the baseline (facial detail 30% lower)"]
