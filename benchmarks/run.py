@@ -4,8 +4,8 @@ These machines are noisy, so every time is the median of several repeats and is 
 baseline measured in the same run on the same file (an OpenCV full decode, `cv2.imread`, of the
 12 MP photo). Each part degrades to "n/a: reason" when a piece it needs is missing; the script
 never crashes. With `--json` the last line is one JSON object with the keys P1_ratio, P2_ratio,
-P3_photos_per_s, P3_max_stall_ms, P4_sheet_s, P4_peak_mb, P5_startup_ratio (null when not
-measured) and details.
+P3_photos_per_s, P3_max_stall_ms, P4_sheet_s, P4_peak_mb, P5_startup_ratio, P6_hot_folder_s,
+P7_live_ratio, P7_live_fps (null when not measured) and details.
 
 P5 is the start-up of the command line: `python -m photocompare info PHOTO --json` in a fresh
 interpreter against `python -c "import numpy, PIL.Image"` (what reading a photo's header needs
@@ -43,6 +43,9 @@ TARGETS = {
     "P4_sheet_s": ("<=", 1.0),
     "P4_peak_mb": ("<=", 1024.0),
     "P5_startup_ratio": ("<=", 3.0),
+    "P6_hot_folder_s": ("<=", 1.0),
+    "P7_live_ratio": (">=", 0.8),
+    "P7_live_fps": (">=", 15.0),
 }
 KEYS = list(TARGETS)
 
@@ -56,13 +59,17 @@ class Config:
     browse_photos: int = 1000
     browse_size: tuple[int, int] = (2048, 1536)
     workers: int = 2
+    hot_drops: int = 20
+    live_frames: int = 300
+    live_repeats: int = 3
     profile: set[str] = field(default_factory=set)
 
     @classmethod
     def make(cls, quick: bool, profile: set[str]) -> Config:
         if quick:
             return cls(quick=True, repeats=3, import_photos=24, browse_photos=60,
-                       browse_size=(1600, 1200), profile=profile)
+                       browse_size=(1600, 1200), hot_drops=4, live_frames=60, live_repeats=1,
+                       profile=profile)
         return cls(profile=profile)
 
 
@@ -350,6 +357,39 @@ class Bench:
         self.rows.append(Row("P4", what, f"{peak:.0f} MB", "—", f"{peak:.0f} MB",
                              _target_text("P4_peak_mb", " MB"), _verdict("P4_peak_mb", peak)))
 
+    def p6_hot_folder(self) -> None:
+        _need("photocompare.core.hot_folder", "photocompare.library.hot_folder_import")
+        from benchmarks.capture import hot_folder_latency
+
+        result = hot_folder_latency(self.workdir, self.cfg.hot_drops, self.photo(),
+                                    self.cfg.workers)
+        median = result["median_s"]
+        self.results["P6_hot_folder_s"] = median
+        self.details["P6"] = result
+        self.rows.append(Row("P6", f"hot folder: 12 MP photo closed → verdict line "
+                                   f"(median of {result['drops']})",
+                             f"{median:.2f} s", f"decode {result['decode_median_s'] * 1000:.0f} ms",
+                             f"{median / result['decode_median_s']:.1f}× decode",
+                             _target_text("P6_hot_folder_s", " s"),
+                             _verdict("P6_hot_folder_s", median)))
+
+    def p7_live(self) -> None:
+        _need("photocompare.core.live_guide")
+        from benchmarks.capture import live_fps
+
+        result = live_fps(self.workdir, self.cfg.live_frames, self.cfg.live_repeats)
+        self.results["P7_live_ratio"] = result["ratio"]
+        self.results["P7_live_fps"] = result["fps"]
+        self.details["P7"] = result
+        self.rows.append(Row("P7", "live guidance, 1280×720 video, frames processed per second",
+                             f"{result['fps']:.1f} fps",
+                             f"bare landmarker {result['bare_fps']:.1f} fps",
+                             f"{result['ratio']:.2f}×", _target_text("P7_live_ratio", "×"),
+                             _verdict("P7_live_ratio", result["ratio"])))
+        self.rows.append(Row("P7", "live guidance rate at 1280×720", f"{result['fps']:.1f} fps",
+                             "—", f"{result['fps']:.1f} fps", _target_text("P7_live_fps", " fps"),
+                             _verdict("P7_live_fps", result["fps"])))
+
 
 TICK_TEXT = "5 ms"
 
@@ -396,6 +436,8 @@ PARTS = [
     ("P4", "p4_sheet"),
     ("P4", "p4_memory"),
     ("P5", "p5_startup"),
+    ("P6", "p6_hot_folder"),
+    ("P7", "p7_live"),
 ]
 
 

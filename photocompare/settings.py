@@ -140,6 +140,47 @@ class ExportSettings:
     image_jpeg_quality: int = 92  # exported JPEG images and DICOM JPEG baseline frames
 
 
+#: The default visit shot list: (view, expression) labels, in the order they are taken.
+DEFAULT_SHOT_LIST: tuple[tuple[str, str], ...] = (
+    ("frontal", "neutral"),
+    ("frontal", "raised-brows"),
+    ("frontal", "frown"),
+    ("frontal", "eyes-closed"),
+    ("left-oblique", "neutral"),
+    ("right-oblique", "neutral"),
+    ("left-lateral", "neutral"),
+    ("right-lateral", "neutral"),
+)
+
+
+@dataclass(frozen=True)
+class CaptureSettings:
+    """Capture at the chair: the hot folder and live guidance (photocompare.core.hot_folder,
+    photocompare.core.live_guide)."""
+
+    # Hot folder. A file is complete when its size and modification time are unchanged across
+    # two polls AND it decodes fully; a short poll keeps the verdict within a second of the
+    # camera software closing the file, while a stat of one folder costs next to nothing.
+    poll_interval_s: float = 0.1
+    # A file that is stable but does not decode (yet) is retried for this long before it is
+    # rejected: some tethering tools pause between writing a file's parts.
+    undecodable_grace_s: float = 2.0
+    # Names camera and sync software use while a file is still being written; never imported
+    # (the finished file appears under its final name, often by a rename).
+    partial_suffixes: tuple[str, ...] = (
+        ".tmp", ".part", ".partial", ".crdownload", ".download", ".filepart", ".temp", "~",
+    )
+    # Live guidance. Consecutive ready frames before an automatic capture (about 0.3 s at
+    # 25 fps: long enough that a head passing through the right pose is not taken).
+    hold_frames: int = 8
+    capture_format: str = "jpeg"  # "jpeg" (quality below) or "png" for captured frames
+    capture_jpeg_quality: int = 95
+    # Frames longer than this are reduced before landmarks (the measures map back to full px).
+    live_analysis_max_side_px: int = 1280
+    # The shot list of a visit (view, expression), shown by the Visit capture panel.
+    shot_list: tuple[tuple[str, str], ...] = DEFAULT_SHOT_LIST
+
+
 @dataclass(frozen=True)
 class PayerSettings:
     """Payer reports for onabotulinumtoxinA (core.payer_report)."""
@@ -176,6 +217,7 @@ class Settings:
     export: ExportSettings = field(default_factory=ExportSettings)
     payer: PayerSettings = field(default_factory=PayerSettings)
     prescriber: Prescriber = field(default_factory=Prescriber)
+    capture: CaptureSettings = field(default_factory=CaptureSettings)
     clinic_name: str = ""
     clinician_name: str = ""
 

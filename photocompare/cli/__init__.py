@@ -27,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from photocompare.cli import (
+        commands_capture,
         commands_clinic,
         commands_course,
         commands_export,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands_export,
         commands_clinic,
         commands_gui,
+        commands_capture,
         commands_payer,
         commands_photo,
     ):

@@ -217,6 +217,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     _refuse_missing_store_of_existing_library(args)
     with open_library(args, create=True) as library:
         summary = import_paths(library, args.paths, args.patient, display_name=args.name)
+        _suggest_labels(library, [photo_id for _path, photo_id in summary.imported])
         for result in summary.results:
             if result.status == "rejected":
                 print(f"photocompare: {result.path}: {result.reason}", file=sys.stderr)
@@ -282,6 +283,17 @@ def _refuse_missing_store_of_existing_library(args: argparse.Namespace) -> None:
         raise LibraryError(
             f"no store at {store} (check --store; the library at {library} already exists)"
         )
+
+
+def _suggest_labels(library, photo_ids: list[int]) -> None:
+    """View/expression suggestions for the new photos (a person's labels are never replaced)."""
+    if not photo_ids:
+        return
+    from photocompare.core.face import FaceAnalyzer
+    from photocompare.library.labelling import suggest_and_store_labels
+
+    with FaceAnalyzer(limits=library.limits) as analyzer:
+        suggest_and_store_labels(library, photo_ids, analyzer)
 
 
 def cmd_patients(args: argparse.Namespace) -> int:
