@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.settings import Paper
+
 # G's consent uses (library/consent.py); the fallback keeps the dialog usable without it.
 try:
     from photocompare.library.consent import CLINICAL_RECORD, USE_LABELS, USES
@@ -35,14 +37,14 @@ except ImportError:  # pragma: no cover - present in the full app
     USE_LABELS = {u: u.replace("_", " ") for u in USES}
 
 FORMATS = (("pdf", "PDF document"), ("png", "PNG image (one per page)"))
-PAPERS = (("a4", "A4"), ("letter", "Letter"))
+PAPERS = tuple((paper.value, paper.label) for paper in Paper)
 
 
 @dataclass(frozen=True)
 class ExportOptions:
     use: str = CLINICAL_RECORD
     deidentify: bool = False
-    paper: str = "a4"  # "a4" | "letter"
+    paper: str = Paper.A4.value  # a Paper value
     fmt: str = "pdf"  # "pdf" | "png" | "print"
     path: str = ""
 
@@ -64,7 +66,7 @@ class ExportDialog(QDialog):
         self,
         suggested_name: str = "comparison.pdf",
         folder: str = "",
-        paper: str = "a4",
+        paper: str = Paper.A4.value,
         *,
         for_print: bool = False,
         suggested_deidentified_name: str | None = None,
@@ -88,7 +90,7 @@ class ExportDialog(QDialog):
         self.paper_box = QComboBox()
         for key, title in PAPERS:
             self.paper_box.addItem(title, key)
-        index = self.paper_box.findData((paper or "a4").lower())
+        index = self.paper_box.findData(Paper.parse(paper or Paper.A4).value)
         self.paper_box.setCurrentIndex(max(0, index))
         self.format_box = QComboBox()
         for key, title in FORMATS:

@@ -18,10 +18,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 from photocompare import APP_NAME
-from photocompare.settings import CheckThresholds, Settings, default_library_dir
+from photocompare.settings import CheckThresholds, Paper, Settings, default_library_dir
 
 _PIN_ITERATIONS = 200_000
-PAPER_SIZES = ("A4", "Letter")
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,11 @@ class SheetDefaults:
 
     clinic_name: str = ""
     clinician_name: str = ""
-    paper: str = "A4"
+    paper: Paper = Paper.A4
+
+    def __post_init__(self) -> None:
+        # Callers may pass the text of a menu or an older stored value ("A4"); keep the Paper.
+        object.__setattr__(self, "paper", Paper.parse(self.paper))
 
 
 class SettingsStore:
@@ -97,17 +100,21 @@ class SettingsStore:
 
     # --- sheet -------------------------------------------------------------------------
     def sheet_defaults(self) -> SheetDefaults:
-        paper = self._q.value("sheet/paper", "A4", str) or "A4"
+        stored = self._q.value("sheet/paper", Paper.A4.value, str) or Paper.A4.value
+        try:
+            paper = Paper.parse(stored)  # older versions stored "A4" / "Letter"
+        except ValueError:
+            paper = Paper.A4
         return SheetDefaults(
             clinic_name=self._q.value("sheet/clinic_name", "", str) or "",
             clinician_name=self._q.value("sheet/clinician_name", "", str) or "",
-            paper=paper if paper in PAPER_SIZES else "A4",
+            paper=paper,
         )
 
     def set_sheet_defaults(self, sheet: SheetDefaults) -> None:
         self._q.setValue("sheet/clinic_name", sheet.clinic_name)
         self._q.setValue("sheet/clinician_name", sheet.clinician_name)
-        self._q.setValue("sheet/paper", sheet.paper)
+        self._q.setValue("sheet/paper", sheet.paper.value)
 
     def settings(self) -> Settings:
         """The typed settings the core receives."""
