@@ -131,6 +131,15 @@ class ExportSettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """The support log file (photocompare.logs), in the per-user log folder (`log_dir()`)."""
+
+    file_name: str = "photocompare.log"
+    max_bytes: int = 2_000_000  # rotated at this size...
+    backup_count: int = 3  # ...keeping this many old files: at most ~8 MB on disk
+
+
+@dataclass(frozen=True)
 class Settings:
     images: ImageLimits = field(default_factory=ImageLimits)
     checks: CheckThresholds = field(default_factory=CheckThresholds)
