@@ -239,13 +239,24 @@ def test_logo_is_fitted_within_its_limits(tmp_path):
     assert len(frames) == 3  # two photo frames and the notes box
 
 
-def test_layout_modules_load_without_qt():
-    """The layout is Qt-free: importing it (and the sheet's entry module) starts no Qt."""
+def test_export_modules_other_than_painting_load_without_qt():
+    """The export package is core: only its painting module is a Qt module. Importing every
+    other module (the sheet's entry points included) in a fresh interpreter starts no Qt."""
+    import pkgutil
+
+    import photocompare.export
+
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules(photocompare.export.__path__, "photocompare.export.")
+        if m.name != "photocompare.export.sheet_paint"
+    )
+    assert "photocompare.export.sheet_layout" in names and "photocompare.export.sheet" in names
     code = (
-        "import sys\n"
-        "import photocompare.export.sheet_layout, photocompare.export.pdf_textmap\n"
-        "import photocompare.export.sheet\n"
-        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))\n"
+        "import importlib, sys\n"
+        f"for name in {names + ['photocompare.logs', 'photocompare.selftest']!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6')))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
