@@ -119,6 +119,15 @@ class Paper(StrEnum):
             choices = " or ".join(paper.value for paper in cls)
             raise ValueError(f"unknown paper size {text!r} (use {choices})") from None
 
+    @classmethod
+    def from_setting(cls, text: object, default: Paper | None = None) -> Paper:
+        """Like `parse`, but an unknown or missing stored value gives `default` (A4): a
+        settings file written by another version must not stop the app."""
+        try:
+            return cls.parse(str(text))
+        except ValueError:
+            return default or cls.A4
+
 
 @dataclass(frozen=True)
 class ExportSettings:

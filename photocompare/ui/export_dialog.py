@@ -90,7 +90,7 @@ class ExportDialog(QDialog):
         self.paper_box = QComboBox()
         for key, title in PAPERS:
             self.paper_box.addItem(title, key)
-        index = self.paper_box.findData(Paper.parse(paper or Paper.A4).value)
+        index = self.paper_box.findData(Paper.from_setting(paper).value)
         self.paper_box.setCurrentIndex(max(0, index))
         self.format_box = QComboBox()
         for key, title in FORMATS:

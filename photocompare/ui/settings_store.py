@@ -100,11 +100,8 @@ class SettingsStore:
 
     # --- sheet -------------------------------------------------------------------------
     def sheet_defaults(self) -> SheetDefaults:
-        stored = self._q.value("sheet/paper", Paper.A4.value, str) or Paper.A4.value
-        try:
-            paper = Paper.parse(stored)  # older versions stored "A4" / "Letter"
-        except ValueError:
-            paper = Paper.A4
+        # Older versions stored "A4" / "Letter"; both read as the same Paper.
+        paper = Paper.from_setting(self._q.value("sheet/paper", Paper.A4.value, str))
         return SheetDefaults(
             clinic_name=self._q.value("sheet/clinic_name", "", str) or "",
             clinician_name=self._q.value("sheet/clinician_name", "", str) or "",

@@ -36,3 +36,10 @@ def test_cli_offers_exactly_the_paper_values():
     paper = next(a for a in sub.choices["sheet"]._actions if a.dest == "paper")
     assert list(paper.choices) == [p.value for p in Paper]
     assert paper.default == Paper.A4.value
+
+
+@pytest.mark.parametrize(
+    ("stored", "paper"), [("Letter", Paper.LETTER), ("A3", Paper.A4), (None, Paper.A4)]
+)
+def test_a_stored_setting_from_another_version_never_stops_the_app(stored, paper):
+    assert Paper.from_setting(stored) is paper
