@@ -2,7 +2,7 @@
 
 `build_sheet_data(pair_result, course_report, ...)` turns a core.pairing PairResult, an optional
 core.course CourseReport and the photos into a `SheetData` — every string and number the page
-will print, already formatted — so the layout code (`export.sheet`) only places things and the
+will print, already formatted — so the layout (`export.sheet_layout`) only places things and the
 tests can check the content without reading a PDF. No Qt here.
 """
 
