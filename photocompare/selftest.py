@@ -1,4 +1,4 @@
-"""`--self-test`: prove an installation works end to end, frozen or not (issue 9).
+"""`--self-test`: prove an installation works end to end, frozen bundle or source checkout.
 
 Steps, one line each: the face model is present and intact; Qt starts (offscreen when there is
 no display) and can decode the bundled icon; the bundled public-domain face
@@ -10,8 +10,6 @@ temporary folder. Exit 0 when every step passed, otherwise 1 after naming what f
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import sys
 import tempfile
@@ -180,36 +178,19 @@ def step_pair(state: dict) -> str:
 
 
 def _render_sheet(pair: object, before: Path, after: Path, out: Path) -> None:
-    """Render with the export module (the same code the app and `photocompare sheet` use)."""
-    try:
-        from photocompare.export.sheet import build_sheet_data, render_pdf
-    except ImportError:
-        _render_sheet_cli(before, after, out)
-        return
+    """Render with the export module: the same code the app and `photocompare sheet` use, so a
+    bundle missing a piece of it fails here rather than in front of a clinician."""
+    from photocompare.export.sheet import render_pdf
+    from photocompare.export.sheet_data import build_sheet_data
+
     data = build_sheet_data(
-        pair, before_path=before, after_path=after, patient_id="SELF-TEST",
+        pair,
+        before_path=before,
+        after_path=after,
+        patient_id="SELF-TEST",
         notes="PhotoCompare self-test",
     )
     render_pdf(data, out)
-
-
-def _render_sheet_cli(before: Path, after: Path, out: Path) -> None:
-    """Fallback through the CLI contract (`photocompare sheet BEFORE AFTER -o OUT`)."""
-    from photocompare.cli import main as cli_main
-
-    argv = [
-        "sheet", str(before), str(after), "-o", str(out),
-        "--patient-id", "SELF-TEST", "--notes", "PhotoCompare self-test",
-    ]
-    captured = io.StringIO()
-    with contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-        try:
-            code = cli_main(argv)
-        except SystemExit as exc:  # argparse: the sheet command is not there
-            code = exc.code if isinstance(exc.code, int) else 2
-    if code != 0:
-        tail = captured.getvalue().strip().splitlines()[-1:] or ["no message"]
-        raise StepFailed(f"`photocompare sheet` exited {code}: {tail[0]}")
 
 
 def step_sheet(state: dict) -> str:

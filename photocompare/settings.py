@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
@@ -130,13 +131,50 @@ class CourseSettings:
     treatment_day_photo_period: str = "before"
 
 
+class Paper(StrEnum):
+    """The paper sizes a sheet is laid out for: the one vocabulary of settings, the CLI's
+    `--paper`, the export dialog and the sheet. The value ("a4") is what is stored and typed."""
+
+    A4 = "a4"
+    LETTER = "letter"
+
+    @property
+    def label(self) -> str:
+        """How a person reads it in a menu: "A4", "Letter"."""
+        return {"a4": "A4", "letter": "Letter"}[self.value]
+
+    @property
+    def size_mm(self) -> tuple[float, float]:
+        """(width, height) in millimetres, portrait."""
+        return {"a4": (210.0, 297.0), "letter": (215.9, 279.4)}[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Paper:
+        """A paper from a stored setting or a command line; "A4" written by older versions of
+        the settings store reads as a4. ValueError names the sizes there are."""
+        try:
+            return cls(str(text).strip().lower())
+        except ValueError:
+            choices = " or ".join(paper.value for paper in cls)
+            raise ValueError(f"unknown paper size {text!r} (use {choices})") from None
+
+    @classmethod
+    def from_setting(cls, text: object, default: Paper | None = None) -> Paper:
+        """Like `parse`, but an unknown or missing stored value gives `default` (A4): a
+        settings file written by another version must not stop the app."""
+        try:
+            return cls.parse(str(text))
+        except ValueError:
+            return default or cls.A4
+
+
 @dataclass(frozen=True)
 class ExportSettings:
     """Comparison sheets, exported images and DICOM (photocompare.export)."""
 
     sheet_image_dpi: int = 250  # photos are embedded at up to this resolution at printed size
     sheet_min_print_dpi: int = 200  # photo boxes shrink so photos print at least this sharp
-    default_paper: str = "a4"  # "a4" | "letter"
+    default_paper: Paper = Paper.A4
     image_jpeg_quality: int = 92  # exported JPEG images and DICOM JPEG baseline frames
 
 
@@ -207,6 +245,15 @@ class Prescriber:
     provider_id: str = ""  # national provider ID (NPI, GMC number, LANR...)
     clinic_address: str = ""  # may hold line breaks
     logo_path: str = ""  # clinic logo (PNG/JPEG); empty = none
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """The support log file (photocompare.logs), in the per-user log folder (`log_dir()`)."""
+
+    file_name: str = "photocompare.log"
+    max_bytes: int = 2_000_000  # rotated at this size...
+    backup_count: int = 3  # ...keeping this many old files: at most ~8 MB on disk
 
 
 @dataclass(frozen=True)

@@ -65,30 +65,13 @@ def _log_to_file() -> str | None:
     """Send log records to the per-user log file, never to the terminal.
 
     Without a handler Python's last-resort handler prints warnings and tracebacks on stderr,
-    which breaks the one-line-per-failure rule. The file is only created when something is
-    logged (`delay=True`). Returns its path, or None when the log folder cannot be used.
+    which breaks the one-line-per-failure rule. Returns the file's path, or None when the log
+    folder cannot be used or a host program configured logging itself.
     """
-    import logging.handlers
+    from photocompare.logs import configure_file_logging
 
-    root = logging.getLogger()
-    if root.handlers:
-        return None
-    logging.captureWarnings(True)  # library UserWarnings (pydicom, PIL) go to the log file
-    from photocompare.settings import log_dir
-
-    try:
-        directory = log_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "photocompare.log"
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
-        )
-    except OSError:
-        root.addHandler(logging.NullHandler())
-        return None
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    return str(path)
+    path = configure_file_logging(defer_to_existing=True)
+    return str(path) if path else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,8 +24,9 @@ import sys
 from pathlib import Path
 
 from photocompare.core.errors import CourseError, ExportError, LibraryError
+from photocompare.settings import Paper
 
-PAPERS = ("a4", "letter")
+PAPERS = tuple(paper.value for paper in Paper)
 _UID_RE = re.compile(r"(?=.{1,64}$)(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))+")
 
 
@@ -73,7 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--deidentify", action="store_true", help="ID only: no name on the sheet")
     p.add_argument("--notes", metavar="TEXT", default="", help="notes printed on the sheet")
-    p.add_argument("--paper", choices=PAPERS, default="a4", type=str.lower)
+    p.add_argument("--paper", choices=PAPERS, default=Paper.A4.value, type=str.lower)
     p.add_argument("--clinic", metavar="NAME", default="", help="clinic name in the header")
     p.add_argument("--clinic-logo", metavar="IMG", help="clinic logo image for the header")
     p.add_argument("--clinician", metavar="NAME", default="", help="clinician's name")

@@ -25,15 +25,10 @@ from photocompare.core.errors import ExportError
 from photocompare.core.payer_report import PayerReport, ReportPhoto
 from photocompare.core.payer_rules import PREVENTIVE_CLASS_LABELS
 from photocompare.export.atomic import atomic_output
+from photocompare.export.pdf_textmap import fix_space_in_text_maps
 from photocompare.export.qt_env import ensure_gui_application
-from photocompare.export.sheet import (
-    FONT_FAMILIES,
-    PAPER_SIZES_MM,
-    PDF_RESOLUTION,
-    _fix_space_in_text_maps,
-    _no_ligatures,
-)
-from photocompare.settings import PayerSettings, Prescriber
+from photocompare.export.sheet import PDF_RESOLUTION
+from photocompare.settings import Paper, PayerSettings, Prescriber
 
 MARGIN_MM = 14.0
 FOOTER_MM = 9.0
@@ -90,7 +85,7 @@ def render_payer_pdf(report: PayerReport, path: str | Path, *, prescriber: Presc
         _render(report, writer, writer.newPage, paper_mm,
                 _Options(prescriber or Prescriber(), deidentify, include_payer, tuple(photos or ())))
         del writer  # flushes and closes the file
-        _fix_space_in_text_maps(tmp)
+        fix_space_in_text_maps(tmp)
     return target
 
 
@@ -164,10 +159,10 @@ class _Options:
     max_cycles: int = PayerSettings().report_max_cycles_shown
 
 
-def _paper(paper: str) -> tuple[float, float]:
+def _paper(paper: Paper | str) -> tuple[float, float]:
     try:
-        return PAPER_SIZES_MM[paper.lower()]
-    except KeyError:
+        return Paper.parse(paper).size_mm
+    except ValueError:
         raise ExportError(f"unknown paper size {paper!r} (use a4 or letter)") from None
 
 
@@ -215,13 +210,15 @@ class _Metrics:
         key = (size_pt, bold, italic)
         font = self._fonts.get(key)
         if font is None:
+            from photocompare.export import sheet_paint
+
             font = self.QtGui.QFont()
-            font.setFamilies(FONT_FAMILIES)
+            font.setFamilies(sheet_paint.FONT_FAMILIES)
             font.setPointSizeF(size_pt)
             font.setBold(bold)
             font.setItalic(italic)
             font.setHintingPreference(self.QtGui.QFont.HintingPreference.PreferNoHinting)
-            _no_ligatures(self.QtGui, font)
+            sheet_paint.no_ligatures(font)
             self._fonts[key] = font
         return font
 

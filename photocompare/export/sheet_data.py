@@ -2,7 +2,7 @@
 
 `build_sheet_data(pair_result, course_report, ...)` turns a core.pairing PairResult, an optional
 core.course CourseReport and the photos into a `SheetData` — every string and number the page
-will print, already formatted — so the layout code (`export.sheet`) only places things and the
+will print, already formatted — so the layout (`export.sheet_layout`) only places things and the
 tests can check the content without reading a PDF. No Qt here.
 """
 
@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from photocompare import __version__
+from photocompare.core.course import CourseReport, PeriodFigures, period_for_date
+from photocompare.core.dates import as_date
 from photocompare.core.figures_format import fmt_pct, fmt_per28, fmt_share
 from photocompare.export.deidentify import patient_label
 from photocompare.export.pair_images import (
@@ -208,7 +210,7 @@ def build_sheet_data(
     checks = tuple(_check_lines(pair_result))
     consistent = getattr(pair_result, "consistent", None)
     migraine_lines, migraine_note, chart, cycle_label = _migraine_section(
-        course_report, _as_date(before_when), _as_date(after_when)
+        course_report, as_date(before_when), as_date(after_when)
     )
     shown_notes = _period_note_text(period_notes, [line.label for line in migraine_lines])
     if shown_notes:
@@ -290,12 +292,6 @@ def _file_date_text(path: str | Path | None) -> str:
     except OSError:
         return "date unknown"
     return f"{stamp:%Y-%m-%d} (file date)"
-
-
-def _as_date(value: datetime | date | None) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    return value
 
 
 def _date_text(value: datetime | date | None) -> str:
@@ -399,40 +395,13 @@ def _consistency_summary(checks: tuple[CheckLine, ...], consistent: bool | None)
 
 
 def _period_dates(period) -> tuple[date | None, date | None]:
-    return _to_date(getattr(period, "start", None)), _to_date(getattr(period, "end", None))
+    return as_date(getattr(period, "start", None)), as_date(getattr(period, "end", None))
 
 
-def _to_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def _find_period(course_report, periods, when: date | None):
-    """The baseline or cycle a photo of `when` belongs to (core.course.period_for_date)."""
-    if when is None:
-        return None
-    try:
-        from photocompare.core.course import CourseReport, period_for_date
-
-        if isinstance(course_report, CourseReport):
-            return period_for_date(course_report, when)
-    except ImportError:  # pragma: no cover - the course module ships with the app
-        pass
-    for period in periods:
-        if str(getattr(period, "label", "")).lower().startswith("4 weeks"):
-            continue
-        start, end = _period_dates(period)
-        if start is not None and end is not None and start <= when <= end:
-            return period
-    return None
+def _find_period(course_report: CourseReport, when: date | None) -> PeriodFigures | None:
+    """The baseline or cycle a photo of `when` belongs to: the course's one rule, so the
+    sheet and the compare view never disagree (a treatment-day photo opens its cycle)."""
+    return None if when is None else period_for_date(course_report, when)
 
 
 def _num(period, name: str) -> float | None:
@@ -509,8 +478,8 @@ def _migraine_section(course_report, before_day: date | None, after_day: date | 
     baseline = next(
         (p for p in main_periods if str(getattr(p, "label", "")).lower() == "baseline"), None
     )
-    before_p = _find_period(course_report, main_periods, before_day)
-    after_p = _find_period(course_report, main_periods, after_day)
+    before_p = _find_period(course_report, before_day)
+    after_p = _find_period(course_report, after_day)
     cycle_label = None
     if after_p is not None:
         start, _end = _period_dates(after_p)

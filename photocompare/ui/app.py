@@ -10,7 +10,6 @@ act on — the traceback goes to the log file, never to a dialog.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 import traceback
@@ -19,33 +18,19 @@ from types import TracebackType
 
 from photocompare import APP_NAME, __version__
 from photocompare.core import quiet
+from photocompare.logs import configure_file_logging
 
 log = logging.getLogger("photocompare.ui")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def setup_logging(directory: Path | None = None) -> Path:
-    """Rotating log file for support; returns its path."""
-    from photocompare.settings import log_dir
-
-    directory = Path(directory) if directory else log_dir()
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "photocompare.log"
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError:  # a read-only profile must not stop the app
-        path = Path(os.devnull)
-        handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    if not any(getattr(h, "baseFilename", None) == str(path) for h in root.handlers):
-        root.addHandler(handler)
-    if path != Path(os.devnull):
-        quiet.set_native_log_sink(path)
-    return path
+    """Rotating log file for support (native libraries' chatter included); returns its path,
+    or os.devnull when the log folder cannot be used and records go to stderr instead."""
+    path = configure_file_logging(
+        directory, level=logging.INFO, fallback_stream=sys.stderr, native_output=True
+    )
+    return path or Path(os.devnull)
 
 
 def icon_path() -> Path | None:

@@ -27,16 +27,17 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.library.consent import CLINICAL_RECORD, USE_LABELS, USES
+from photocompare.settings import Paper
 
 FORMATS = (("pdf", "PDF document"), ("png", "PNG image (one per page)"))
-PAPERS = (("a4", "A4"), ("letter", "Letter"))
+PAPERS = tuple((paper.value, paper.label) for paper in Paper)
 
 
 @dataclass(frozen=True)
 class ExportOptions:
     use: str = CLINICAL_RECORD
     deidentify: bool = False
-    paper: str = "a4"  # "a4" | "letter"
+    paper: str = Paper.A4.value  # a Paper value
     fmt: str = "pdf"  # "pdf" | "png" | "print"
     path: str = ""
 
@@ -58,7 +59,7 @@ class ExportDialog(QDialog):
         self,
         suggested_name: str = "comparison.pdf",
         folder: str = "",
-        paper: str = "a4",
+        paper: str = Paper.A4.value,
         *,
         for_print: bool = False,
         suggested_deidentified_name: str | None = None,
@@ -82,7 +83,7 @@ class ExportDialog(QDialog):
         self.paper_box = QComboBox()
         for key, title in PAPERS:
             self.paper_box.addItem(title, key)
-        index = self.paper_box.findData((paper or "a4").lower())
+        index = self.paper_box.findData(Paper.from_setting(paper).value)
         self.paper_box.setCurrentIndex(max(0, index))
         self.format_box = QComboBox()
         for key, title in FORMATS:

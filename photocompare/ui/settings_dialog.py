@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.settings import CheckThresholds, CourseSettings, ImageLimits
-from photocompare.ui.settings_store import PAPER_SIZES, SettingsStore, SheetDefaults
+from photocompare.settings import CheckThresholds, CourseSettings, ImageLimits, Paper
+from photocompare.ui.settings_store import SettingsStore, SheetDefaults
 
 # Labels a clinician reads; keys are CheckThresholds field names.
 THRESHOLD_LABELS = {
@@ -174,8 +174,9 @@ class SettingsDialog(QDialog):
         self.clinic_edit = QLineEdit(defaults.clinic_name)
         self.clinician_edit = QLineEdit(defaults.clinician_name)
         self.paper_combo = QComboBox()
-        self.paper_combo.addItems(PAPER_SIZES)
-        self.paper_combo.setCurrentText(defaults.paper)
+        for paper in Paper:
+            self.paper_combo.addItem(paper.label, paper.value)
+        self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData(defaults.paper.value)))
         sheet_form.addRow("Clinic name:", self.clinic_edit)
         sheet_form.addRow("Clinician:", self.clinician_edit)
         sheet_form.addRow("Paper:", self.paper_combo)
@@ -339,7 +340,7 @@ class SettingsDialog(QDialog):
             SheetDefaults(
                 clinic_name=self.clinic_edit.text().strip(),
                 clinician_name=self.clinician_edit.text().strip(),
-                paper=self.paper_combo.currentText(),
+                paper=Paper(self.paper_combo.currentData()),
                 logo_path=self.logo_edit.text().strip(),
             )
         )

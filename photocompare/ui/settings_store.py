@@ -22,13 +22,13 @@ from photocompare.core.course import TREATMENT_DAY_PERIODS
 from photocompare.settings import (
     CheckThresholds,
     CourseSettings,
+    Paper,
     Prescriber,
     Settings,
     default_library_dir,
 )
 
 _PIN_ITERATIONS = 200_000
-PAPER_SIZES = ("A4", "Letter")
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,12 @@ class SheetDefaults:
 
     clinic_name: str = ""
     clinician_name: str = ""
-    paper: str = "A4"
+    paper: Paper = Paper.A4
     logo_path: str = ""  # the clinic logo printed in the sheet header ("" = none)
+
+    def __post_init__(self) -> None:
+        # Callers may pass the text of a menu or an older stored value ("A4"); keep the Paper.
+        object.__setattr__(self, "paper", Paper.parse(self.paper))
 
 
 class SettingsStore:
@@ -105,18 +109,19 @@ class SettingsStore:
 
     # --- sheet -------------------------------------------------------------------------
     def sheet_defaults(self) -> SheetDefaults:
-        paper = self._q.value("sheet/paper", "A4", str) or "A4"
+        # Older versions stored "A4" / "Letter"; both read as the same Paper.
+        paper = Paper.from_setting(self._q.value("sheet/paper", Paper.A4.value, str))
         return SheetDefaults(
             clinic_name=self._q.value("sheet/clinic_name", "", str) or "",
             clinician_name=self._q.value("sheet/clinician_name", "", str) or "",
-            paper=paper if paper in PAPER_SIZES else "A4",
+            paper=paper,
             logo_path=self._q.value("sheet/clinic_logo", "", str) or "",
         )
 
     def set_sheet_defaults(self, sheet: SheetDefaults) -> None:
         self._q.setValue("sheet/clinic_name", sheet.clinic_name)
         self._q.setValue("sheet/clinician_name", sheet.clinician_name)
-        self._q.setValue("sheet/paper", sheet.paper)
+        self._q.setValue("sheet/paper", sheet.paper.value)
         if sheet.logo_path:
             self._q.setValue("sheet/clinic_logo", sheet.logo_path)
         else:

@@ -19,6 +19,7 @@ from tests.conftest import shared_path
 BEFORE_TAKEN = "2026:01:05 09:12:00"  # baseline
 AFTER_TAKEN = "2026:04:12 10:03:00"  # cycle 2
 BODY_SERIAL = "SN-4417-XYZ"
+GENERATED = dt.datetime(2026, 4, 20, 8, 30, tzinfo=dt.UTC)  # the sheet's "generated" stamp
 
 
 def _exif(when: str, *, serial: str | None = None, gps: bool = False):
@@ -128,3 +129,25 @@ def course_report():
 
     days, treatments = make_diary()
     return compute_course(days, (), treatments, today=dt.date(2026, 5, 1))
+
+
+def make_sheet(pair_result, course_report, **kw):
+    """The sheet data of the face pair with every optional part filled in (`kw` overrides)."""
+    from photocompare.export.sheet_data import build_sheet_data
+
+    defaults = dict(
+        patient_id="0042",
+        patient_name="Jane Example",
+        notes="Fewer migraine days since the second cycle.",
+        clinic_name="Northside Headache Clinic",
+        clinician="Dr A. Clinician",
+        view_label="frontal",
+        generated_at=GENERATED,
+    )
+    defaults.update(kw)
+    return build_sheet_data(pair_result, course_report, **defaults)
+
+
+@pytest.fixture(scope="session")
+def full_sheet(pair_result, course_report):
+    return make_sheet(pair_result, course_report)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -13,35 +12,16 @@ import pytest
 
 from photocompare.core.errors import ExportError
 from photocompare.export import sheet
-from photocompare.export.sheet_data import NO_DIARY_NOTE, build_sheet_data
+from photocompare.export.sheet_data import NO_DIARY_NOTE
+from tests.export.conftest import GENERATED, make_sheet
 
 pypdf = pytest.importorskip("pypdf")
-GENERATED = dt.datetime(2026, 4, 20, 8, 30, tzinfo=dt.UTC)
 
 
 def _text(path: Path) -> str:
     """The text a reader copies out of the PDF (spaces must be spaces, not tabs)."""
     reader = pypdf.PdfReader(str(path))
     return "\n".join(page.extract_text() for page in reader.pages)
-
-
-def _sheet(pair_result, course_report, **kw):
-    defaults = dict(
-        patient_id="0042",
-        patient_name="Jane Example",
-        notes="Fewer migraine days since the second cycle.",
-        clinic_name="Northside Headache Clinic",
-        clinician="Dr A. Clinician",
-        view_label="frontal",
-        generated_at=GENERATED,
-    )
-    defaults.update(kw)
-    return build_sheet_data(pair_result, course_report, **defaults)
-
-
-@pytest.fixture(scope="module")
-def full_sheet(pair_result, course_report):
-    return _sheet(pair_result, course_report)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +148,7 @@ def test_png_export_renders_the_page_at_the_requested_dpi(full_sheet, tmp_path):
 
 
 def test_sheet_without_diary_says_so(pair_result, tmp_path):
-    data = _sheet(pair_result, None)
+    data = make_sheet(pair_result, None)
     assert data.migraine_note == NO_DIARY_NOTE
     out = sheet.render_pdf(data, tmp_path / "nodiary.pdf")
     assert NO_DIARY_NOTE in _text(out)
@@ -181,7 +161,7 @@ def test_sheet_for_photos_without_a_face_shows_them_unaligned(analyzer, exif_sam
     other = exif_samples / "jpg" / "gps" / "DSCN0012.jpg"
     result = compare_photos(landscape, other, analyzer)
     assert result.alignment is None
-    data = _sheet(result, None)
+    data = make_sheet(result, None)
     assert not data.aligned and not data.cropped
     out = sheet.render_pdf(data, tmp_path / "noface.pdf")
     text = _text(out)
@@ -191,7 +171,7 @@ def test_sheet_for_photos_without_a_face_shows_them_unaligned(analyzer, exif_sam
 
 
 def test_deidentified_sheet_shows_the_id_but_no_name(pair_result, course_report, tmp_path):
-    data = _sheet(pair_result, course_report, deidentify=True)
+    data = make_sheet(pair_result, course_report, deidentify=True)
     out = sheet.render_pdf(data, tmp_path / "deid.pdf")
     text = _text(out)
     assert "ID 0042" in text and "De-identified" in text
@@ -211,7 +191,7 @@ def test_several_pairs_make_one_pdf_with_numbered_pages(full_sheet, tmp_path):
 
 def test_long_notes_flow_onto_a_second_page(pair_result, tmp_path):
     notes = " ".join(["The patient reports fewer and milder migraine days."] * 120)
-    out = sheet.render_pdf(_sheet(pair_result, None, notes=notes), tmp_path / "long.pdf")
+    out = sheet.render_pdf(make_sheet(pair_result, None, notes=notes), tmp_path / "long.pdf")
     reader = pypdf.PdfReader(str(out))
     assert len(reader.pages) == 2
     assert "Page 2 of 2" in reader.pages[1].extract_text()
@@ -219,7 +199,7 @@ def test_long_notes_flow_onto_a_second_page(pair_result, tmp_path):
 
 def test_png_export_of_a_two_page_sheet_writes_one_file_per_page(pair_result, tmp_path):
     notes = " ".join(["The patient reports fewer and milder migraine days."] * 120)
-    data = _sheet(pair_result, None, notes=notes)
+    data = make_sheet(pair_result, None, notes=notes)
     written = sheet.render_png(data, tmp_path / "long.png", dpi=40)
     assert written == [tmp_path / "long.png", tmp_path / "long-p2.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long-p2.png", "long.png"]
@@ -320,6 +300,6 @@ def test_photos_without_exif_dates_show_the_file_date_labelled(analyzer, faces_d
     before, after = folder / "obama-240p.jpg", folder / "obama-480p.jpg"
     if not before.exists() or not after.exists():
         pytest.skip("test data missing")
-    data = _sheet(compare_photos(before, after, analyzer), None)
+    data = make_sheet(compare_photos(before, after, analyzer), None)
     assert data.before_date.endswith("(file date)") and data.after_date.endswith("(file date)")
     assert data.aligned and data.cropped

@@ -37,6 +37,23 @@ def test_self_test_from_source_passes_every_step(qapp):
     assert text.rstrip().endswith("self-test: all steps passed")
 
 
+def test_self_test_renders_the_sheet_without_going_through_the_cli(tmp_path):
+    """The self-test renders with the export module itself: the CLI imports the self-test, so
+    the self-test importing the CLI would be a cycle."""
+    code = (
+        "import sys\n"
+        "from photocompare import selftest\n"
+        "print(sorted(m for m in sys.modules if m.startswith('photocompare.cli')))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    source = (ROOT / "photocompare" / "selftest.py").read_text(encoding="utf-8")
+    assert "photocompare.cli" not in source and "ImportError" not in source
+
+
 def test_main_py_self_test_routes_to_the_self_test_and_exits_0():
     proc = subprocess.run(
         [sys.executable, "main.py", "--self-test"], cwd=ROOT, env=_env(),
