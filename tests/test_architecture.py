@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 CORE_MODULES = [
     "photocompare.core",
     "photocompare.core.errors",
@@ -192,11 +190,6 @@ def test_cycle_finder_sees_a_cycle():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="photocompare.selftest still renders its sheet through the CLI as a fallback; "
-    "the CLI side only imports selftest.run_self_test. Remove this mark with that fallback.",
-)
 def test_no_import_cycle_between_project_modules():
     graph = _project_graph()
     assert len(graph) > 50

@@ -18,9 +18,12 @@ from tests.export.conftest import make_sheet
 @pytest.mark.parametrize(
     ("after_taken", "cycle_label"),
     [
-        (dt.date(2026, 1, 10), "Cycle 1 (treatment 2026-01-10)"),  # treatment day opens cycle 1
-        (dt.datetime(2026, 2, 6, 23, 59), "Cycle 1 (treatment 2026-01-10)"),  # its last day
-        (dt.date(2026, 2, 7), "Cycle 2 (treatment 2026-02-07)"),
+        # a photo on a treatment day was taken before injecting: it shows the period before
+        (dt.date(2026, 1, 10), "Baseline"),
+        (dt.date(2026, 1, 11), "Cycle 1 (treatment 2026-01-10)"),
+        (dt.datetime(2026, 2, 6, 23, 59), "Cycle 1 (treatment 2026-01-10)"),
+        (dt.date(2026, 2, 7), "Cycle 1 (treatment 2026-01-10)"),  # treatment 2's day
+        (dt.date(2026, 2, 8), "Cycle 2 (treatment 2026-02-07)"),
         (dt.date(2026, 6, 30), "Cycle 2 (treatment 2026-02-07)"),  # runs until the next one
         (dt.date(2026, 1, 9), "Baseline"),
         (dt.date(2025, 11, 1), "After photo outside the diary periods"),  # before the diary
