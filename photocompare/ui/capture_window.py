@@ -512,11 +512,10 @@ def _external_id(library: Any, patient_id: int | str | None) -> str | None:
     if patient_id is None:
         return None
     if isinstance(patient_id, int) and library is not None:
-        from photocompare.library.models import Patient
+        from photocompare.library import api
 
-        with library.session() as s:
-            patient = s.get(Patient, patient_id)
-            return patient.external_id if patient is not None else None
+        patient = api.get_patient(library, patient_id)
+        return patient.external_id if patient is not None else None
     return str(patient_id)
 
 
