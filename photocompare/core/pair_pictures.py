@@ -9,10 +9,13 @@ thread only paints ready-made images (and a test can check the pictures without 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+from photocompare.settings import CompareSettings
 
 if TYPE_CHECKING:  # the face analysis is loaded by whoever hands it in, not by this module
     from photocompare.core.pairing import PairResult
@@ -51,6 +54,8 @@ class PairPictures:
     heat: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict)
     midline_x: float | None = None  # face midline in display px of before
     eye_line_y: float | None = None
+    # The before photo's face (landmark hull: x, y, w, h) in display px: the view opens on it.
+    face_box: tuple[float, float, float, float] | None = None
     result: PairResult | None = None  # None when the analysis is unavailable
     note: str = ""  # why alignment / checks are missing
 
@@ -183,6 +188,9 @@ def prepare_pair(
     face = getattr(getattr(result, "before", None), "face", None)
     if face is not None:
         s = before_scale
+        bx, by, bw, bh = face.box
+        if bw > 0 and bh > 0:
+            pics.face_box = (float(bx * s), float(by * s), float(bw * s), float(bh * s))
         try:
             lm = np.asarray(face.landmarks_px)
             # midline through nose bridge (168) and chin (152); eye line through eye corners
@@ -193,3 +201,16 @@ def prepare_pair(
             pics.midline_x = (x + w / 2) * s
     step(5, "Ready")
     return pics
+
+
+def landmark_dot_radius_px(iod_px: float, settings: CompareSettings | None = None) -> float:
+    """Radius of one landmark dot drawn over a face whose eyes are `iod_px` screen px apart.
+
+    478 landmarks sit within about 2.5 inter-ocular distances; dots of a fixed size bury a
+    small face (a 92 x 112 px face has an IOD of ~40 px) and vanish on a large one. So the
+    radius follows the face: `landmark_dot_iod_fraction` of the IOD, clamped to the settings'
+    [min, max] px so a dot is always visible and never larger than a pupil."""
+    s = settings or CompareSettings()
+    if not math.isfinite(iod_px) or iod_px <= 0:
+        return s.landmark_dot_min_px
+    return float(min(s.landmark_dot_max_px, max(s.landmark_dot_min_px, iod_px * s.landmark_dot_iod_fraction)))

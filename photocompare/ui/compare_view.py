@@ -3,7 +3,8 @@
 Modes (shortcut): 1 side by side (synchronised zoom and pan), 2 slider wipe, 3 onion skin
 (opacity slider), 4 blink (adjustable interval), 5 difference heat map, 6 grid / midline
 overlay. Toggles: A aligned / as taken, L display-only lighting match (the after picture is then
-labelled "adjusted"), F or Ctrl+0 fit, Ctrl+1 100 %, +/- zoom, wheel zoom about the cursor,
+labelled "adjusted"), Z the face (a pair opens on the before photo's face, both sides in
+step), F or Ctrl+0 fit the whole frame, Ctrl+1 100 %, +/- zoom, wheel zoom about the cursor,
 drag to pan, F11 full screen.
 
 Everything heavy (decoding at full resolution, analysis, alignment warp, lighting match,
@@ -146,6 +147,10 @@ class CompareView(QWidget):
         self.fit_button.setText("Fit")
         self.fit_button.setToolTip("Fit to window (F, Ctrl+0)")
         self.fit_button.clicked.connect(self.fit)
+        self.face_button = QToolButton()
+        self.face_button.setText("Face")
+        self.face_button.setToolTip("Zoom to the face, both sides in step (Z)")
+        self.face_button.clicked.connect(self.show_face)
         self.actual_button = QToolButton()
         self.actual_button.setText("100 %")
         self.actual_button.setToolTip("Actual pixels (Ctrl+1)")
@@ -165,12 +170,13 @@ class CompareView(QWidget):
         self.print_button.setText("Print…")
         self.print_button.setToolTip("Print a comparison sheet for this pair (consent is checked)")
         self.print_button.clicked.connect(self.print_requested)
-        for b in (self.fit_button, self.actual_button, self.full_button, self.export_button, self.print_button):
+        for b in (self.face_button, self.fit_button, self.actual_button, self.full_button, self.export_button, self.print_button):
             bar2.addWidget(b)
 
         for text, slot in (
             ("A", lambda: self.aligned_box.isEnabled() and self.aligned_box.toggle()),
             ("L", lambda: self.matched_box.toggle()),
+            ("Z", self.show_face),
             ("F", self.fit),
             ("Ctrl+0", self.fit),
             ("Ctrl+1", self.actual_size),
@@ -268,6 +274,7 @@ class CompareView(QWidget):
     def _enable(self, on: bool) -> None:
         for w in (self.fit_button, self.actual_button, self.export_button, self.print_button):
             w.setEnabled(on)
+        self.face_button.setEnabled(on and self.pictures is not None and self.pictures.face_box is not None)
         self.aligned_box.setEnabled(on and self.pictures is not None and self.pictures.after_aligned is not None)
         self.matched_box.setEnabled(on and self.pictures is not None and bool(self.pictures.matched))
 
@@ -316,7 +323,9 @@ class CompareView(QWidget):
     def _pair_ready(self, pics: PairPictures) -> None:
         self.pictures = pics
         h, w = pics.before.shape[:2]
-        self.state.set_scene(w, h)
+        # Open on the before photo's face (in a portrait photo "fit" shows it ~30 px tall);
+        # without a face the whole frame is shown.
+        self.state.set_scene(w, h, pics.face_box)
         # A pair without alignment (no face in one photo) shows "as taken" but does not change
         # the user's choice: the next pair with faces is shown aligned again.
         self.aligned = pics.after_aligned is not None and self.aligned_wanted
@@ -386,6 +395,11 @@ class CompareView(QWidget):
 
     def fit(self) -> None:
         self.state.set_fit()
+
+    def show_face(self) -> None:
+        """Zoom both sides to the before photo's face (Z); nothing happens without a face."""
+        if self.pictures is not None and not self.state.set_face():
+            self.status.setText("No face was found in the before photo: showing the whole frame (F).")
 
     def actual_size(self) -> None:
         if self.pictures is None:
