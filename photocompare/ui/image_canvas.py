@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from photocompare.settings import CompareSettings
@@ -242,19 +242,40 @@ class ImageCanvas(QWidget):
             y = self.scene_to_widget(0, self.eye_line_y).y()
             p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
 
-    def _paint_caption(self, p: QPainter) -> None:
+    def caption_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(max(9.0, font.pointSizeF()))
         font.setBold(True)
-        p.setFont(font)
-        fm = p.fontMetrics()
+        return font
+
+    def caption_boxes(self) -> list[tuple[QRectF, str, str]]:
+        """Where the captions go: the left one top-left, the right one top-right, or on the next
+        row when the two would overlap (the difference map's long title next to "After · …" in
+        a narrow pane); a caption wider than the pane is elided, never cut off mid-letter."""
+        fm = QFontMetrics(self.caption_font())
+        margin, pad, gap = 6, 12, 8
+        room = max(20, self.width() - 2 * margin - pad)
+        h = fm.height() + 6
+        out: list[tuple[QRectF, str, str]] = []  # box, shown text, full text
+        y = margin
+        left_box: QRectF | None = None
         for text, right in ((self.caption, False), (self.caption_right, True)):
             if not text:
                 continue
-            w = fm.horizontalAdvance(text) + 12
-            h = fm.height() + 6
-            x = self.width() - w - 6 if right else 6
-            box = QRectF(x, 6, w, h)
+            shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            w = fm.horizontalAdvance(shown) + pad
+            x = self.width() - w - margin if right else margin
+            box = QRectF(x, y, w, h)
+            if right and left_box is not None and box.left() < left_box.right() + gap:
+                box.moveTop(left_box.bottom() + 4)  # no room beside the title: the next row
+            if not right:
+                left_box = box
+            out.append((box, shown, text))
+        return out
+
+    def _paint_caption(self, p: QPainter) -> None:
+        p.setFont(self.caption_font())
+        for box, shown, text in self.caption_boxes():
             p.fillRect(box, QColor(0, 0, 0, 170))
             p.setPen(palette.CAPTION_ADJUSTED if "adjusted" in text else palette.CAPTION)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)

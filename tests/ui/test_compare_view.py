@@ -297,3 +297,24 @@ def test_a_faceless_pair_opens_on_the_whole_frame(qtbot, window, tmp_path):
     assert cv.pictures.face_box is None and cv.state.fit and not cv.face_button.isEnabled()
     cv.show_face()
     assert cv.state.fit and "whole frame" in cv.status.text()
+
+
+@pytest.mark.parametrize("width", [1000, 700, 560])
+def test_difference_mode_title_never_covers_the_after_label(qtbot, demo_window, width):
+    w = demo_window
+    _open_demo_pair(qtbot, w)
+    cv = w.compare
+    cv.set_mode("diff")
+    total = sum(cv.splitter.sizes())
+    cv.splitter.setSizes([width, total - width])  # the consistency panel takes the rest
+    QApplication.processEvents()
+    boxes = cv.left.caption_boxes()
+    assert [full for _box, _shown, full in boxes] == [cv.left.caption, cv.after_caption()]
+    (title, _t, _), (after, after_shown, _) = boxes
+    assert not title.intersects(after), f"at {width} px the title overlaps {after_shown!r}"
+    assert after_shown.startswith("After")
+    for box, _shown, _full in boxes:
+        assert box.left() >= 0 and box.right() <= cv.left.width()
+    # a roomy pane keeps both on one row
+    if cv.left.width() > title.width() + after.width() + 30:
+        assert title.top() == after.top()
