@@ -203,14 +203,25 @@ def prepare_pair(
     return pics
 
 
-def landmark_dot_radius_px(iod_px: float, settings: CompareSettings | None = None) -> float:
-    """Radius of one landmark dot drawn over a face whose eyes are `iod_px` screen px apart.
+def landmark_dot_radius_px(
+    landmarks_px: np.ndarray, screen_px_per_px: float = 1.0, settings: CompareSettings | None = None
+) -> float:
+    """Radius of one landmark dot, in the px of the picture the `landmarks_px` are in (the dots
+    are drawn on it), when that picture is shown at `screen_px_per_px` screen px per its px.
 
-    478 landmarks sit within about 2.5 inter-ocular distances; dots of a fixed size bury a
-    small face (a 92 x 112 px face has an IOD of ~40 px) and vanish on a large one. So the
-    radius follows the face: `landmark_dot_iod_fraction` of the IOD, clamped to the settings'
-    [min, max] px so a dot is always visible and never larger than a pupil."""
+    478 landmarks sit within about two and a half inter-ocular distances (IOD); dots of a fixed
+    size bury a small face (a 92 x 112 px photo's face has an IOD of ~30 px) and vanish on a
+    large one. So the radius on screen follows the face: `landmark_dot_iod_fraction` of its IOD,
+    clamped to the settings' [min, max] screen px so a dot is always visible and never larger
+    than a pupil."""
+    from photocompare.core.measures import eye_centres
+
     s = settings or CompareSettings()
-    if not math.isfinite(iod_px) or iod_px <= 0:
-        return s.landmark_dot_min_px
-    return float(min(s.landmark_dot_max_px, max(s.landmark_dot_min_px, iod_px * s.landmark_dot_iod_fraction)))
+    scale = screen_px_per_px if math.isfinite(screen_px_per_px) and screen_px_per_px > 0 else 1.0
+    points = np.asarray(landmarks_px, dtype=np.float64)[:, :2]
+    right, left = eye_centres(points)
+    iod_screen = float(np.linalg.norm(left - right)) * scale
+    if not math.isfinite(iod_screen) or iod_screen <= 0:
+        return s.landmark_dot_min_px / scale
+    radius = min(s.landmark_dot_max_px, max(s.landmark_dot_min_px, iod_screen * s.landmark_dot_iod_fraction))
+    return radius / scale

@@ -15,7 +15,7 @@ images on the canvases of `image_canvas`. This module arranges them and holds th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -37,8 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core import figures_format
 from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course import CourseReport, PeriodFigures
+from photocompare.core.course_format import pair_periods
 from photocompare.core.pair_pictures import PairPictures, prepare_pair
 from photocompare.library.api import PatientRow, PhotoRow
 from photocompare.settings import CheckThresholds
@@ -281,6 +283,13 @@ class CompareView(QWidget):
     # --- opening a pair ----------------------------------------------------------------
     def open_pair(self, context: PairContext, thresholds: CheckThresholds | None = None) -> Task:
         """Start preparing the pair off the GUI thread; returns the worker task."""
+        if context.course_report is not None:
+            # The periods of the pair by the one rule (core.course_format.pair_periods), from the
+            # capture times: on a treatment day with a recorded session time the time decides.
+            before_period, after_period = pair_periods(
+                context.course_report, context.before.taken_at, context.after.taken_at
+            )
+            context = replace(context, before_period=before_period, after_period=after_period)
         self.context = context
         self.thresholds = thresholds
         self._generation += 1
@@ -344,6 +353,8 @@ class CompareView(QWidget):
         self.pair_ready.emit(pics)
 
     def _show_periods(self, c: PairContext) -> None:
+        # Figures are shown through the one formatter (core.figures_format), so "−49.7 %" here
+        # reads the same as in the migraine panel, the sheet and the review mode.
         def text(period: PeriodFigures | None) -> str:
             if period is None:
                 return "no diary figures"
@@ -352,9 +363,9 @@ class CompareView(QWidget):
             change = getattr(period, "headache_change_pct", None)
             out = f"<b>{label}</b>"
             if per28 is not None:
-                out += f": {per28:.1f} headache days / 28"
-            if change is not None:
-                out += f" ({change:+.0f} %)"
+                out += f": {figures_format.fmt_per28(per28)} headache days / 28"
+            if change is not None and label != "baseline":
+                out += f" ({figures_format.fmt_pct(change)})"
             return out
 
         if self.external_period_widget or (c.before_period is None and c.after_period is None):
