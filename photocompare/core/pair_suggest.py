@@ -156,6 +156,16 @@ def baseline_notice(photos: list[PhotoRow], report: Any, gap_days: int = 365) ->
             "before the other photos and before any treatment was recorded, so it is not used as "
             "the baseline. Correct its date if the camera's clock was wrong."
         )
+    days = sorted({p.taken_date for p in _dated(photos)})
+    if not main_periods(report) and len(days) == 2 and (days[1] - days[0]).days > gap_days:
+        first = [p for p in photos if p.taken_date == days[0]]
+        if len(first) == 1:  # two dates only: it stays the baseline, but not silently
+            p = first[0]
+            return (
+                f"The baseline photo {p.original_name} ({p.date_text}) is dated "
+                f"{(days[1] - days[0]).days} days before the next photo and no treatment is "
+                "recorded: check its date if the camera's clock may have been wrong."
+            )
     if main_periods(report):
         outside = [p for p in _dated(photos) if period_for(report, p.taken_at or p.taken_date) is None]
         if outside:

@@ -195,3 +195,22 @@ def test_a_lone_old_dated_photo_is_not_made_the_baseline(qtbot, tmp_path):
         texts = [sugg.pairs_list.item(i).text() for i in range(sugg.pairs_list.count())]
         notice = [t for t in texts if "clock-never-set.jpg" in t]
         assert notice and "outside the diary periods" in notice[0] and "2008-01-01" in notice[0]
+
+
+def test_with_two_dates_a_far_older_baseline_is_kept_but_named():
+    from photocompare.core.pair_suggest import baseline_notice, suggest_pairs, targets
+
+    def row(pid, taken):
+        return la.PhotoRow(
+            id=pid, patient_id=1, sha256=f"{pid:064x}", original_name=f"{pid}.jpg", taken_at=taken,
+            date_source="exif", camera_make=None, camera_model=None, orientation=None, width=1,
+            height=1, format="JPEG", view_label="frontal", expression_label="neutral", note="", path="",
+        )
+
+    photos = [row(1, dt.datetime(2008, 1, 1)), row(2, dt.datetime(2026, 4, 1, 10))]
+    assert targets(photos, None) == [("2026-04-01", dt.date(2026, 4, 1))]
+    assert [p.key for p in suggest_pairs(photos, None, dt.date(2026, 4, 1))] == [(1, 2)]
+    notice = baseline_notice(photos, None)
+    assert "1.jpg (2008-01-01)" in notice and f"{(dt.date(2026, 4, 1) - dt.date(2008, 1, 1)).days} days" in notice
+    # a year's follow-up within the limit says nothing
+    assert baseline_notice([row(1, dt.datetime(2025, 6, 1)), row(2, dt.datetime(2026, 4, 1))], None) == ""
