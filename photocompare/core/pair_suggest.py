@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from photocompare.core.course_format import main_periods, pair_periods, period_for
 from photocompare.core.labels import VIEW_LABELS
+from photocompare.settings import CompareSettings
+
+# defaults from the settings (the app hands in the user's values)
+_GAP_DAYS = CompareSettings().suggest_outlier_gap_days
+_MAX_PER_GROUP = CompareSettings().suggest_max_candidates_per_group
 
 if TYPE_CHECKING:
     from photocompare.library.rows import PhotoRow
@@ -124,7 +129,7 @@ def _dated(photos: list[PhotoRow]) -> list[PhotoRow]:
     return [p for p in photos if p.taken_date is not None]
 
 
-def outlier_photos(photos: list[PhotoRow], report: Any, gap_days: int = 365) -> list[PhotoRow]:
+def outlier_photos(photos: list[PhotoRow], report: Any, gap_days: int = _GAP_DAYS) -> list[PhotoRow]:
     """Without treatments recorded: the photos of the earliest date when that date holds a
     single photo taken more than `gap_days` before every other photo (a camera whose clock was
     never set). They are not made the "baseline" (see `baseline_notice`). With a course, the
@@ -145,7 +150,7 @@ def _usable(photos: list[PhotoRow], report: Any, gap_days: int) -> list[PhotoRow
     return [p for p in photos if p.id not in odd]
 
 
-def baseline_notice(photos: list[PhotoRow], report: Any, gap_days: int = 365) -> str:
+def baseline_notice(photos: list[PhotoRow], report: Any, gap_days: int = _GAP_DAYS) -> str:
     """What a clinician must know about the baseline side before trusting a suggestion: photos
     outside the diary periods that are therefore not used. "" when there is nothing to say."""
     odd = outlier_photos(photos, report, gap_days)
@@ -177,7 +182,7 @@ def baseline_notice(photos: list[PhotoRow], report: Any, gap_days: int = 365) ->
     return ""
 
 
-def targets(photos: list[PhotoRow], report: Any, gap_days: int = 365) -> list[tuple[str, Any]]:
+def targets(photos: list[PhotoRow], report: Any, gap_days: int = _GAP_DAYS) -> list[tuple[str, Any]]:
     """What the user can compare the baseline with: (title, key) — cycles, or photo dates."""
     periods = main_periods(report)
     if periods:
@@ -232,7 +237,7 @@ def _seconds(p: PhotoRow) -> int:
 
 
 def candidate_pairs(
-    photos: list[PhotoRow], report: Any, target: Any, max_per_group: int = 12, gap_days: int = 365
+    photos: list[PhotoRow], report: Any, target: Any, max_per_group: int = _MAX_PER_GROUP, gap_days: int = _GAP_DAYS
 ) -> list[SuggestedPair]:
     """Every (baseline photo, target photo) pair with the same view and expression, nearest in
     time first within each group (latest baseline photo, earliest target photo), at most
@@ -262,7 +267,7 @@ def candidate_pairs(
     return out
 
 
-def suggest_pairs(photos: list[PhotoRow], report: Any, target: Any, gap_days: int = 365) -> list[SuggestedPair]:
+def suggest_pairs(photos: list[PhotoRow], report: Any, target: Any, gap_days: int = _GAP_DAYS) -> list[SuggestedPair]:
     """One pair per (view, expression) with a photo on both sides, closest in time to the
     target's start (latest baseline photo, earliest target photo) — the order before any check
     has run; `rank_pairs` then puts the best pair by the checks first."""
@@ -293,7 +298,7 @@ def rank_pairs(
     return [pair for _rank, pair in sorted(best.values(), key=lambda rp: rp[0])]
 
 
-def no_pair_reason(photos: list[PhotoRow], report: Any, target: Any, gap_days: int = 365) -> str:
+def no_pair_reason(photos: list[PhotoRow], report: Any, target: Any, gap_days: int = _GAP_DAYS) -> str:
     """Why there is no suggested pair, in the clinic's words (the first cause that applies)."""
     dated = _dated(photos)
     if len({p.taken_date for p in dated}) < 2 and not main_periods(report):
