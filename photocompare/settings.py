@@ -257,6 +257,26 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class CompareSettings:
+    """The compare view, pair suggestions and landmark overlays (photocompare.ui, core.pair_*)."""
+
+    # The compare view opens on the face: the face box (brow to chin, from the landmarks) times
+    # this factor fills the panes, so forehead, ears and chin stay in view. Never below "fit".
+    face_view_box_factor: float = 1.8
+    # Pair suggestions check at most this many before/after combinations per view and expression
+    # (the nearest in time first), so a patient with hundreds of photos is checked in seconds.
+    suggest_max_candidates_per_group: int = 12
+    # Without treatments recorded, a lone photo dated this many days before all the others (a
+    # camera whose clock was never set) is not taken as the "baseline": it is reported instead.
+    suggest_outlier_gap_days: int = 365
+    # Landmark dots drawn over a face: radius = inter-ocular distance (screen px) times this,
+    # clamped to [min, max] px, so 478 dots never cover a small face nor vanish on a large one.
+    landmark_dot_iod_fraction: float = 0.012
+    landmark_dot_min_px: float = 0.6
+    landmark_dot_max_px: float = 3.0
+
+
+@dataclass(frozen=True)
 class Settings:
     images: ImageLimits = field(default_factory=ImageLimits)
     checks: CheckThresholds = field(default_factory=CheckThresholds)
@@ -265,6 +285,7 @@ class Settings:
     payer: PayerSettings = field(default_factory=PayerSettings)
     prescriber: Prescriber = field(default_factory=Prescriber)
     capture: CaptureSettings = field(default_factory=CaptureSettings)
+    compare: CompareSettings = field(default_factory=CompareSettings)
     clinic_name: str = ""
     clinician_name: str = ""
 

@@ -9,10 +9,13 @@ thread only paints ready-made images (and a test can check the pictures without 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+from photocompare.settings import CompareSettings
 
 if TYPE_CHECKING:  # the face analysis is loaded by whoever hands it in, not by this module
     from photocompare.core.pairing import PairResult
@@ -51,6 +54,8 @@ class PairPictures:
     heat: dict[tuple[bool, bool], np.ndarray] = field(default_factory=dict)
     midline_x: float | None = None  # face midline in display px of before
     eye_line_y: float | None = None
+    # The before photo's face (landmark hull: x, y, w, h) in display px: the view opens on it.
+    face_box: tuple[float, float, float, float] | None = None
     result: PairResult | None = None  # None when the analysis is unavailable
     note: str = ""  # why alignment / checks are missing
 
@@ -183,6 +188,9 @@ def prepare_pair(
     face = getattr(getattr(result, "before", None), "face", None)
     if face is not None:
         s = before_scale
+        bx, by, bw, bh = face.box
+        if bw > 0 and bh > 0:
+            pics.face_box = (float(bx * s), float(by * s), float(bw * s), float(bh * s))
         try:
             lm = np.asarray(face.landmarks_px)
             # midline through nose bridge (168) and chin (152); eye line through eye corners
@@ -193,3 +201,27 @@ def prepare_pair(
             pics.midline_x = (x + w / 2) * s
     step(5, "Ready")
     return pics
+
+
+def landmark_dot_radius_px(
+    landmarks_px: np.ndarray, screen_px_per_px: float = 1.0, settings: CompareSettings | None = None
+) -> float:
+    """Radius of one landmark dot, in the px of the picture the `landmarks_px` are in (the dots
+    are drawn on it), when that picture is shown at `screen_px_per_px` screen px per its px.
+
+    478 landmarks sit within about two and a half inter-ocular distances (IOD); dots of a fixed
+    size bury a small face (a 92 x 112 px photo's face has an IOD of ~30 px) and vanish on a
+    large one. So the radius on screen follows the face: `landmark_dot_iod_fraction` of its IOD,
+    clamped to the settings' [min, max] screen px so a dot is always visible and never larger
+    than a pupil."""
+    from photocompare.core.measures import eye_centres
+
+    s = settings or CompareSettings()
+    scale = screen_px_per_px if math.isfinite(screen_px_per_px) and screen_px_per_px > 0 else 1.0
+    points = np.asarray(landmarks_px, dtype=np.float64)[:, :2]
+    right, left = eye_centres(points)
+    iod_screen = float(np.linalg.norm(left - right)) * scale
+    if not math.isfinite(iod_screen) or iod_screen <= 0:
+        return s.landmark_dot_min_px / scale
+    radius = min(s.landmark_dot_max_px, max(s.landmark_dot_min_px, iod_screen * s.landmark_dot_iod_fraction))
+    return radius / scale

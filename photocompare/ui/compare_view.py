@@ -3,7 +3,8 @@
 Modes (shortcut): 1 side by side (synchronised zoom and pan), 2 slider wipe, 3 onion skin
 (opacity slider), 4 blink (adjustable interval), 5 difference heat map, 6 grid / midline
 overlay. Toggles: A aligned / as taken, L display-only lighting match (the after picture is then
-labelled "adjusted"), F or Ctrl+0 fit, Ctrl+1 100 %, +/- zoom, wheel zoom about the cursor,
+labelled "adjusted"), Z the face (a pair opens on the before photo's face, both sides in
+step), F or Ctrl+0 fit the whole frame, Ctrl+1 100 %, +/- zoom, wheel zoom about the cursor,
 drag to pan, F11 full screen.
 
 Everything heavy (decoding at full resolution, analysis, alignment warp, lighting match,
@@ -14,7 +15,7 @@ images on the canvases of `image_canvas`. This module arranges them and holds th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -36,8 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core import figures_format
 from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course import CourseReport, PeriodFigures
+from photocompare.core.course_format import pair_periods
 from photocompare.core.pair_pictures import PairPictures, prepare_pair
 from photocompare.library.api import PatientRow, PhotoRow
 from photocompare.settings import CheckThresholds
@@ -146,6 +149,10 @@ class CompareView(QWidget):
         self.fit_button.setText("Fit")
         self.fit_button.setToolTip("Fit to window (F, Ctrl+0)")
         self.fit_button.clicked.connect(self.fit)
+        self.face_button = QToolButton()
+        self.face_button.setText("Face")
+        self.face_button.setToolTip("Zoom to the face, both sides in step (Z)")
+        self.face_button.clicked.connect(self.show_face)
         self.actual_button = QToolButton()
         self.actual_button.setText("100 %")
         self.actual_button.setToolTip("Actual pixels (Ctrl+1)")
@@ -165,12 +172,13 @@ class CompareView(QWidget):
         self.print_button.setText("Print…")
         self.print_button.setToolTip("Print a comparison sheet for this pair (consent is checked)")
         self.print_button.clicked.connect(self.print_requested)
-        for b in (self.fit_button, self.actual_button, self.full_button, self.export_button, self.print_button):
+        for b in (self.face_button, self.fit_button, self.actual_button, self.full_button, self.export_button, self.print_button):
             bar2.addWidget(b)
 
         for text, slot in (
             ("A", lambda: self.aligned_box.isEnabled() and self.aligned_box.toggle()),
             ("L", lambda: self.matched_box.toggle()),
+            ("Z", self.show_face),
             ("F", self.fit),
             ("Ctrl+0", self.fit),
             ("Ctrl+1", self.actual_size),
@@ -268,12 +276,20 @@ class CompareView(QWidget):
     def _enable(self, on: bool) -> None:
         for w in (self.fit_button, self.actual_button, self.export_button, self.print_button):
             w.setEnabled(on)
+        self.face_button.setEnabled(on and self.pictures is not None and self.pictures.face_box is not None)
         self.aligned_box.setEnabled(on and self.pictures is not None and self.pictures.after_aligned is not None)
         self.matched_box.setEnabled(on and self.pictures is not None and bool(self.pictures.matched))
 
     # --- opening a pair ----------------------------------------------------------------
     def open_pair(self, context: PairContext, thresholds: CheckThresholds | None = None) -> Task:
         """Start preparing the pair off the GUI thread; returns the worker task."""
+        if context.course_report is not None:
+            # The periods of the pair by the one rule (core.course_format.pair_periods), from the
+            # capture times: on a treatment day with a recorded session time the time decides.
+            before_period, after_period = pair_periods(
+                context.course_report, context.before.taken_at, context.after.taken_at
+            )
+            context = replace(context, before_period=before_period, after_period=after_period)
         self.context = context
         self.thresholds = thresholds
         self._generation += 1
@@ -316,7 +332,9 @@ class CompareView(QWidget):
     def _pair_ready(self, pics: PairPictures) -> None:
         self.pictures = pics
         h, w = pics.before.shape[:2]
-        self.state.set_scene(w, h)
+        # Open on the before photo's face (in a portrait photo "fit" shows it ~30 px tall);
+        # without a face the whole frame is shown.
+        self.state.set_scene(w, h, pics.face_box)
         # A pair without alignment (no face in one photo) shows "as taken" but does not change
         # the user's choice: the next pair with faces is shown aligned again.
         self.aligned = pics.after_aligned is not None and self.aligned_wanted
@@ -335,6 +353,8 @@ class CompareView(QWidget):
         self.pair_ready.emit(pics)
 
     def _show_periods(self, c: PairContext) -> None:
+        # Figures are shown through the one formatter (core.figures_format), so "−49.7 %" here
+        # reads the same as in the migraine panel, the sheet and the review mode.
         def text(period: PeriodFigures | None) -> str:
             if period is None:
                 return "no diary figures"
@@ -343,9 +363,9 @@ class CompareView(QWidget):
             change = getattr(period, "headache_change_pct", None)
             out = f"<b>{label}</b>"
             if per28 is not None:
-                out += f": {per28:.1f} headache days / 28"
-            if change is not None:
-                out += f" ({change:+.0f} %)"
+                out += f": {figures_format.fmt_per28(per28)} headache days / 28"
+            if change is not None and label != "baseline":
+                out += f" ({figures_format.fmt_pct(change)})"
             return out
 
         if self.external_period_widget or (c.before_period is None and c.after_period is None):
@@ -386,6 +406,11 @@ class CompareView(QWidget):
 
     def fit(self) -> None:
         self.state.set_fit()
+
+    def show_face(self) -> None:
+        """Zoom both sides to the before photo's face (Z); nothing happens without a face."""
+        if self.pictures is not None and not self.state.set_face():
+            self.status.setText("No face was found in the before photo: showing the whole frame (F).")
 
     def actual_size(self) -> None:
         if self.pictures is None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from photocompare.settings import CompareSettings
 from photocompare.ui import palette
 
 
@@ -24,6 +25,11 @@ class ViewState(QObject):
         self.cx = 0.0
         self.cy = 0.0
         self.fit = True
+        # "On the face": the face box (scene px) and how much room around it; like "fit", the
+        # zoom follows the panes' size until the user zooms or pans.
+        self.face_box: tuple[float, float, float, float] | None = None
+        self.face_factor = CompareSettings().face_view_box_factor
+        self.on_face = False
         self.scene_w = 1
         self.scene_h = 1
         self.canvases: list[QWidget] = []
@@ -38,11 +44,38 @@ class ViewState(QObject):
             return 1.0, 1.0
         return float(max(1, min(w for w, _ in sizes))), float(max(1, min(h for _, h in sizes)))
 
-    def set_scene(self, w: int, h: int) -> None:
+    def set_scene(self, w: int, h: int, face_box: tuple[float, float, float, float] | None = None) -> None:
+        """A new picture of w x h scene px; shown on `face_box` when given, else fitted."""
         self.scene_w, self.scene_h = max(1, w), max(1, h)
+        self.face_box = face_box
+        if face_box is not None:
+            self.set_face()
+            return
         self.cx, self.cy = w / 2, h / 2
         self.fit = True
+        self.on_face = False
         self.changed.emit()
+
+    def face_zoom(self, view_w: float, view_h: float) -> float:
+        """The zoom at which the face box (times `face_factor`) fills the view; never less
+        than "fit" (a face filling the frame is shown whole)."""
+        fit = self.fit_zoom(view_w, view_h)
+        if self.face_box is None:
+            return fit
+        _x, _y, w, h = self.face_box
+        zoom = min(view_w / max(1.0, w * self.face_factor), view_h / max(1.0, h * self.face_factor))
+        return float(np.clip(max(fit, zoom), 0.02, 32.0))
+
+    def set_face(self) -> bool:
+        """Show the face (both panes, since they share this state); False without a face."""
+        if self.face_box is None:
+            return False
+        x, y, w, h = self.face_box
+        self.cx, self.cy = x + w / 2, y + h / 2
+        self.fit = False
+        self.on_face = True
+        self.changed.emit()
+        return True
 
     def fit_zoom(self, view_w: int, view_h: int) -> float:
         return max(1e-3, min(view_w / self.scene_w, view_h / self.scene_h))
@@ -52,10 +85,12 @@ class ViewState(QObject):
         self.cx = float(np.clip(cx, 0, self.scene_w))
         self.cy = float(np.clip(cy, 0, self.scene_h))
         self.fit = False
+        self.on_face = False
         self.changed.emit()
 
     def set_fit(self) -> None:
         self.fit = True
+        self.on_face = False
         self.cx, self.cy = self.scene_w / 2, self.scene_h / 2
         self.changed.emit()
 
@@ -88,7 +123,11 @@ class ImageCanvas(QWidget):
     # geometry ---------------------------------------------------------------------------
     def effective_zoom(self) -> float:
         s = self.state
-        return s.fit_zoom(*s.viewport()) if s.fit else s.zoom
+        if s.fit:
+            return s.fit_zoom(*s.viewport())
+        if s.on_face:
+            return s.face_zoom(*s.viewport())
+        return s.zoom
 
     def _centre(self) -> tuple[float, float]:
         vw, vh = self.state.viewport()
@@ -203,19 +242,40 @@ class ImageCanvas(QWidget):
             y = self.scene_to_widget(0, self.eye_line_y).y()
             p.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
 
-    def _paint_caption(self, p: QPainter) -> None:
+    def caption_font(self) -> QFont:
         font = QFont(self.font())
         font.setPointSizeF(max(9.0, font.pointSizeF()))
         font.setBold(True)
-        p.setFont(font)
-        fm = p.fontMetrics()
+        return font
+
+    def caption_boxes(self) -> list[tuple[QRectF, str, str]]:
+        """Where the captions go: the left one top-left, the right one top-right, or on the next
+        row when the two would overlap (the difference map's long title next to "After · …" in
+        a narrow pane); a caption wider than the pane is elided, never cut off mid-letter."""
+        fm = QFontMetrics(self.caption_font())
+        margin, pad, gap = 6, 12, 8
+        room = max(20, self.width() - 2 * margin - pad)
+        h = fm.height() + 6
+        out: list[tuple[QRectF, str, str]] = []  # box, shown text, full text
+        y = margin
+        left_box: QRectF | None = None
         for text, right in ((self.caption, False), (self.caption_right, True)):
             if not text:
                 continue
-            w = fm.horizontalAdvance(text) + 12
-            h = fm.height() + 6
-            x = self.width() - w - 6 if right else 6
-            box = QRectF(x, 6, w, h)
+            shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, room)
+            w = fm.horizontalAdvance(shown) + pad
+            x = self.width() - w - margin if right else margin
+            box = QRectF(x, y, w, h)
+            if right and left_box is not None and box.left() < left_box.right() + gap:
+                box.moveTop(left_box.bottom() + 4)  # no room beside the title: the next row
+            if not right:
+                left_box = box
+            out.append((box, shown, text))
+        return out
+
+    def _paint_caption(self, p: QPainter) -> None:
+        p.setFont(self.caption_font())
+        for box, shown, text in self.caption_boxes():
             p.fillRect(box, QColor(0, 0, 0, 170))
             p.setPen(palette.CAPTION_ADJUSTED if "adjusted" in text else palette.CAPTION)
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, shown)

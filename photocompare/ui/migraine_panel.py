@@ -39,6 +39,7 @@ from photocompare.core.course_format import (
     main_periods,
 )
 from photocompare.core.errors import PhotoCompareError
+from photocompare.core.figures_format import fmt_share
 from photocompare.library import course_api as course_io
 from photocompare.ui import palette
 from photocompare.ui.course_chart import CourseChart
@@ -255,7 +256,7 @@ class MigrainePanel(QWidget):
                 fmt_pct(field(p, "headache_change_pct")),
                 responder,
                 f"{field(p, 'days_recorded', 0)} of {field(p, 'days')} d "
-                f"({fmt_num((field(p, 'coverage') or 0) * 100, 0)} %)" + (" ⚠" if warn else ""),
+                f"({fmt_share(field(p, 'coverage') or 0)})" + (" ⚠" if warn else ""),
             ]
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)

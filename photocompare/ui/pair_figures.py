@@ -12,16 +12,16 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from photocompare.core.course import CourseReport, period_for_date
 from photocompare.core.course_format import (
-    as_date,
     coverage_warning,
     field,
     fmt_date,
     fmt_num,
     fmt_pct,
-    period_containing,
+    pair_periods,
+    period_for,
 )
+from photocompare.core.figures_format import fmt_share
 
 ROWS = (
     ("Headache days / 28 d", "headache_days_per_28"),
@@ -34,13 +34,9 @@ ROWS = (
 
 
 def period_of(report: Any, day: dt.date | dt.datetime | None) -> Any | None:
-    """The period holding `day`: the core's `period_for_date` for a CourseReport, else by dates."""
-    day_d = as_date(day)
-    if report is None or day_d is None:
-        return None
-    if isinstance(report, CourseReport):
-        return period_for_date(report, day_d)
-    return period_containing(report, day_d)
+    """The period holding a photo taken at `day` (the one rule, `core.course_format.period_for`;
+    a datetime is kept, so a recorded session time decides on a treatment day)."""
+    return period_for(report, day)
 
 
 class PairFiguresWidget(QWidget):
@@ -85,8 +81,7 @@ class PairFiguresWidget(QWidget):
         before_date: dt.date | dt.datetime | None,
         after_date: dt.date | dt.datetime | None,
     ) -> None:
-        self.before_period = period_of(course_report, before_date)
-        self.after_period = period_of(course_report, after_date)
+        self.before_period, self.after_period = pair_periods(course_report, before_date, after_date)
         for col, (period, day) in enumerate(
             ((self.before_period, before_date), (self.after_period, after_date)), start=1
         ):
@@ -105,7 +100,7 @@ class PairFiguresWidget(QWidget):
                 if key == "headache_change_pct":
                     text = fmt_pct(value) if period is not None and label != "baseline" else "–"
                 elif key == "coverage":
-                    text = "–" if value is None else f"{fmt_num(float(value) * 100, 0)} %"
+                    text = fmt_share(value)
                     if period is not None and coverage_warning(period):
                         text += " ⚠"
                 else:

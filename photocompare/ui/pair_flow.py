@@ -5,6 +5,7 @@ expression label suggestions that make pairs findable after an import."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -16,8 +17,18 @@ from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QListWidgetItem, Q
 from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course import CourseReport
 from photocompare.core.labels import suggest_labels
-from photocompare.core.pair_suggest import SuggestedPair, suggest_pairs, targets
+from photocompare.core.pair_suggest import (
+    PairScore,
+    SuggestedPair,
+    baseline_notice,
+    candidate_pairs,
+    no_pair_reason,
+    rank_pairs,
+    score_checks,
+    targets,
+)
 from photocompare.library import api as la
+from photocompare.settings import CheckThresholds, CompareSettings
 from photocompare.ui.messages import user_message
 from photocompare.ui.workers import Task, TaskContext, run_task
 
@@ -44,14 +55,26 @@ def order_pair(first: la.PhotoRow, second: la.PhotoRow) -> tuple[la.PhotoRow, la
 
 class PairSuggestions(QObject):
     """The "Baseline vs" chooser and the list of suggested pairs; `pair_chosen(before, after)`
-    when the user opens one. The widgets are laid out by the main window."""
+    when the user opens one. The widgets are laid out by the photos page.
+
+    The list first shows the pairs nearest in time; once `set_analysis` has handed in the app's
+    AnalysisService, every candidate pair is checked on a worker (photo measures are cached by
+    the service, pair scores here) and the list is reordered: the best pair by the checks first
+    and selected. `checked` is emitted when the ranked list is shown."""
 
     pair_chosen = Signal(object, object)
+    checked = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, settings: CompareSettings | None = None) -> None:
         super().__init__(parent)
         self.photos: list[la.PhotoRow] = []
         self.report: CourseReport | None = None
+        self.settings = settings or CompareSettings()
+        self.analysis: AnalysisService | None = None
+        self._thresholds: Callable[[], CheckThresholds] = CheckThresholds
+        self._scores: dict[tuple[str, str, CheckThresholds], PairScore] = {}
+        self._task: Task | None = None
+        self._generation = 0
         self.target_combo = QComboBox()
         self.target_combo.setToolTip("Compare baseline photos with this cycle (or date)")
         self.target_combo.setAccessibleName("Compare baseline with")
@@ -65,17 +88,40 @@ class PairSuggestions(QObject):
         self.pairs_list.itemActivated.connect(self._open)
         self.pairs_list.itemDoubleClicked.connect(self._open)
 
+    def set_analysis(
+        self,
+        analysis: AnalysisService | None,
+        thresholds: Callable[[], CheckThresholds] | CheckThresholds | None = None,
+    ) -> None:
+        """Check suggested pairs with the app's shared `analysis` service (on a worker), with the
+        current check thresholds (a callable, e.g. `settings_store.thresholds`, is asked at every
+        refresh so a changed setting counts at once)."""
+        self.analysis = analysis
+        if isinstance(thresholds, CheckThresholds):
+            self._thresholds = lambda: thresholds
+        elif thresholds is not None:
+            self._thresholds = thresholds
+        self.refresh()
+
     def set_photos(self, photos: list[la.PhotoRow], report: CourseReport | None) -> None:
-        """New photos or course: rebuild the targets (keeping the chosen one) and the list."""
+        """New photos or course: rebuild the targets (keeping the chosen one) and the list.
+        The first time (or when the chosen target is gone) the latest target with a photo is
+        chosen, so the list does not open on an empty cycle."""
         self.photos, self.report = photos, report
+        gap = self.settings.suggest_outlier_gap_days
         combo = self.target_combo
         combo.blockSignals(True)
         current = combo.currentData()
         combo.clear()
-        for title, key in targets(photos, report):
+        keys = []
+        for title, key in targets(photos, report, gap):
             combo.addItem(title, key)
+            keys.append(key)
         idx = combo.findData(current)
-        combo.setCurrentIndex(idx if idx >= 0 else combo.count() - 1)
+        if idx < 0:
+            with_photos = [i for i, key in enumerate(keys) if candidate_pairs(photos, report, key, 1, gap)]
+            idx = with_photos[-1] if with_photos else combo.count() - 1
+        combo.setCurrentIndex(idx)
         combo.blockSignals(False)
         self.refresh()
 
@@ -85,22 +131,120 @@ class PairSuggestions(QObject):
         self.refresh()
 
     def refresh(self) -> None:
+        """Show the candidates at once (nearest in time, or as already checked), then check the
+        ones not checked yet on a worker."""
+        self._generation += 1
+        if self._task is not None:
+            self._task.context.cancel()
+            self._task = None
+        target = self.target_combo.currentData()
+        gap = self.settings.suggest_outlier_gap_days
+        candidates = candidate_pairs(
+            self.photos, self.report, target, self.settings.suggest_max_candidates_per_group, gap
+        )
+        thresholds = self._thresholds() if self.analysis is not None else None
+        scores = self._known_scores(candidates, thresholds)
+        self._show(candidates, scores, target)
+        missing = [c for c in candidates if c.key not in scores]
+        if self.analysis is not None and missing:
+            self._check(candidates, missing, thresholds, target)
+        else:
+            self.checked.emit()
+
+    def _known_scores(
+        self, candidates: list[SuggestedPair], thresholds: CheckThresholds | None
+    ) -> dict[tuple[int, int], PairScore]:
+        if thresholds is None:
+            return {}
+        out = {}
+        for c in candidates:
+            score = self._scores.get((c.before.sha256, c.after.sha256, thresholds))
+            if score is not None:
+                out[c.key] = score
+        return out
+
+    def _show(self, candidates: list[SuggestedPair], scores: dict[tuple[int, int], PairScore], target) -> None:
         self.pairs_list.clear()
-        pairs = suggest_pairs(self.photos, self.report, self.target_combo.currentData())
+        gap = self.settings.suggest_outlier_gap_days
+        notice = baseline_notice(self.photos, self.report, gap)
+        pairs = rank_pairs(candidates, scores)
         for pair in pairs:
             item = QListWidgetItem(pair.title)
             item.setData(PAIR_ROLE, pair)
-            item.setToolTip(f"{pair.before.original_name} → {pair.after.original_name}")
+            tip = f"{pair.before.original_name} → {pair.after.original_name}"
+            if pair.score is None and self.analysis is not None:
+                tip += " (checking…)"
+            item.setToolTip(tip)
             self.pairs_list.addItem(item)
-        if not pairs:
-            item = QListWidgetItem(
-                "No suggestion: label the photos' view and expression, or select any two photos "
-                "and press Compare."
-                if len(self.photos) >= 2
-                else "Suggestions appear once the patient has photos from two dates."
-            )
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.pairs_list.addItem(item)
+        if pairs:
+            self.pairs_list.setCurrentRow(0)  # the default pair: the best by the checks
+        else:
+            self._info(no_pair_reason(self.photos, self.report, target, gap))
+        if notice:
+            self._info(notice)
+
+    def _info(self, text: str) -> None:
+        item = QListWidgetItem(text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        item.setToolTip(text)
+        self.pairs_list.addItem(item)
+
+    def _check(
+        self,
+        candidates: list[SuggestedPair],
+        missing: list[SuggestedPair],
+        thresholds: CheckThresholds,
+        target,
+    ) -> None:
+        generation = self._generation
+        analysis = self.analysis
+        jobs = [(c.key, c.before.path, c.before.sha256, c.after.path, c.after.sha256) for c in missing]
+
+        def work(ctx: TaskContext) -> dict[tuple[str, str], PairScore]:
+            from photocompare.core.checks import pair_checks
+
+            out: dict[tuple[str, str], PairScore] = {}
+            for _key, b_path, b_sha, a_path, a_sha in jobs:
+                if ctx.cancelled:
+                    break
+                try:
+                    before = analysis.measures(b_path, b_sha)
+                    after = analysis.measures(a_path, a_sha)
+                    checks = pair_checks(before, after, thresholds)
+                    out[(b_sha, a_sha)] = score_checks(checks, before.face, after.face)
+                except Exception as exc:  # an unreadable photo: the pair is listed last
+                    log.info("suggested pair could not be checked: %s", exc)
+                    out[(b_sha, a_sha)] = PairScore((), 0, math.inf, unreadable=user_message(exc))
+            return out
+
+        def done(found: dict[tuple[str, str], PairScore]) -> None:
+            for (b_sha, a_sha), score in found.items():
+                self._scores[(b_sha, a_sha, thresholds)] = score
+            if generation != self._generation:
+                return  # the photos or the target changed meanwhile; that refresh shows its own
+            self._task = None
+            selected = self.pairs_list.currentRow()
+            self._show(candidates, self._known_scores(candidates, thresholds), target)
+            if selected > 0 and selected < self.pairs_list.count():
+                self.pairs_list.setCurrentRow(selected)
+            self.checked.emit()
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self._task = None
+                log.warning("pair suggestions could not be checked: %s", exc)
+                self.checked.emit()
+
+        self._task = run_task(work, on_done=done, on_error=failed)
+
+    def busy(self) -> bool:
+        """True while the suggested pairs are being checked."""
+        return self._task is not None
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.context.cancel()
+            self._task = None
 
     def pairs(self) -> list[SuggestedPair]:
         out = []
@@ -109,6 +253,11 @@ class PairSuggestions(QObject):
             if pair is not None:
                 out.append(pair)
         return out
+
+    def default_pair(self) -> SuggestedPair | None:
+        """The pair suggested first (the best by the checks once they have run)."""
+        pairs = self.pairs()
+        return pairs[0] if pairs else None
 
     def _open(self, item: QListWidgetItem) -> None:
         pair = item.data(PAIR_ROLE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSize,
@@ -15,14 +16,23 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QWidget
 
+from photocompare.core.labels import EXPRESSION_LABELS, VIEW_LABELS
 from photocompare.library.api import PhotoRow
 from photocompare.ui import palette
 from photocompare.ui.thumbnail_loader import ThumbnailLoader
 
+CAPTION_LINES = 2  # date, then view · expression
+CAPTION_PAD_PX = 12  # the item delegate's margins around the caption and under the icon
+
 PhotoRole = Qt.ItemDataRole.UserRole + 1
 PhotoIdRole = Qt.ItemDataRole.UserRole + 2
+
+
+def caption_labels(view: str | None, expression: str | None) -> str:
+    """The caption's second line: "view · expression", or "unlabelled"."""
+    return " · ".join(x for x in (view, expression) if x) or "unlabelled"
 
 
 def _placeholder(size: int, text_colour: QColor = palette.THUMBNAIL_TEXT) -> QPixmap:
@@ -88,8 +98,7 @@ class PhotoGridModel(QAbstractListModel):
             return None
         r = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            labels = " · ".join(x for x in (r.view_label, r.expression_label) if x)
-            return f"{r.date_text}\n{labels or 'unlabelled'}"
+            return f"{r.date_text}\n{caption_labels(r.view_label, r.expression_label)}"
         if role == Qt.ItemDataRole.DecorationRole:
             pm = self._loader.pixmap(r.sha256, r.path)
             if pm is not None:
@@ -120,6 +129,21 @@ class PhotoGridModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
 
+class _CellDelegate(QStyledItemDelegate):
+    """Every cell is the grid cell: the default size follows the first photo's thumbnail and
+    wraps the caption to the icon's width, which cut "right-oblique · neutral" into a third,
+    hidden line under a portrait photo."""
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt API)
+        grid = self._view.gridSize()
+        gap = 2 * self._view.spacing()
+        return QSize(max(1, grid.width() - gap), max(1, grid.height() - gap))
+
+
 class PhotoGridView(QListView):
     """Icon grid; Enter opens the compare view on the selection."""
 
@@ -128,6 +152,7 @@ class PhotoGridView(QListView):
     def __init__(self, model: PhotoGridModel, icon_px: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModel(model)
+        self.setItemDelegate(_CellDelegate(self))
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
@@ -135,13 +160,28 @@ class PhotoGridView(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
         self.setIconSize(QSize(icon_px, icon_px))
-        self.setGridSize(QSize(icon_px + 24, icon_px + 44))
         self.setSpacing(4)
+        self._fit_grid_to_captions()
         self.setWordWrap(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAccessibleName("Photos")
         self.empty_text = ""  # shown in the empty grid: what to do next
+
+    def _fit_grid_to_captions(self) -> None:
+        """Cells tall enough for a full-height (portrait) thumbnail AND its two caption lines at
+        the current font: a fixed text allowance cut the captions off under tall photos as soon
+        as the font was larger than the one it was measured with."""
+        px = self.iconSize().width()
+        fm = self.fontMetrics()
+        text_h = CAPTION_LINES * fm.lineSpacing() + CAPTION_PAD_PX
+        widest = max(fm.horizontalAdvance(caption_labels(v, e)) for v in VIEW_LABELS for e in EXPRESSION_LABELS)
+        self.setGridSize(QSize(max(px + 24, widest + CAPTION_PAD_PX), px + text_h + 2 * self.spacing()))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_grid_to_captions()
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text

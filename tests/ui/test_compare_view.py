@@ -126,6 +126,7 @@ def test_zoom_and_pan_stay_in_sync_between_the_two_sides(qtbot, demo_window):
     cv.set_mode("side")
     left, right = cv.left, cv.right
     assert abs(left.width() - right.width()) <= 1
+    qtbot.keyClick(left, "f")  # the pair opens on the face; wheel zoom is checked from "fit"
     fit_zoom = left.effective_zoom()
     pos = QPointF(left.width() * 0.3, left.height() * 0.4)
     anchor_scene = left.widget_to_scene(pos)
@@ -235,3 +236,85 @@ def test_difference_map_is_dark_for_identical_photos_and_ignores_uncovered_borde
     valid[:, :40] = False
     masked = difference_heatmap(astronaut_rgb, holed, valid)
     assert masked[:, :30].mean() <= same[:, :30].mean() + 25
+
+
+def test_a_pair_opens_on_the_face_in_step_and_fit_frame_is_one_key_away(qtbot, demo_window):
+    w = demo_window
+    _open_demo_pair(qtbot, w)
+    cv = w.compare
+    left, right = cv.left, cv.right
+    box = cv.pictures.face_box
+    assert box is not None, "the demo pair has a face in the before photo"
+    x, y, bw, bh = box
+    assert cv.state.on_face and not cv.state.fit
+
+    def face_px() -> float:  # the face's height on screen
+        return (left.scene_to_widget(x, y + bh).y() - left.scene_to_widget(x, y).y())
+
+    # on the face: its box (times the settings' room around it) fills the pane's height or width
+    vw, vh = cv.state.viewport()
+    factor = cv.state.face_factor
+    assert max(face_px() * factor / vh, bw * left.effective_zoom() * factor / vw) == pytest.approx(1.0, abs=0.02)
+    centre = left.scene_to_widget(x + bw / 2, y + bh / 2)
+    assert centre.x() == pytest.approx(vw / 2, abs=1) and centre.y() == pytest.approx(vh / 2, abs=1)
+    on_face = face_px()
+    # both sides in step
+    for sx, sy in ((x, y), (x + bw, y + bh)):
+        assert left.scene_to_widget(sx, sy) == right.scene_to_widget(sx, sy)
+    w.activateWindow()
+    left.setFocus()
+    qtbot.keyClick(left, "f")
+    assert cv.state.fit and face_px() < on_face / 1.5, "fit shows the whole frame, the face smaller"
+    qtbot.keyClick(left, "z")
+    assert cv.state.on_face and face_px() == pytest.approx(on_face)
+    qtbot.keyClick(left, "0", Qt.KeyboardModifier.ControlModifier)
+    assert cv.state.fit
+    # resizing keeps the face filling the pane (like fit, the zoom follows the pane)
+    qtbot.mouseClick(cv.face_button, Qt.MouseButton.LeftButton)
+    assert cv.state.on_face
+    w.resize(1200, 800)
+    qtbot.waitUntil(lambda: cv.state.viewport() != (vw, vh), timeout=3000)
+    vw2, vh2 = cv.state.viewport()
+    assert max(face_px() * factor / vh2, bw * left.effective_zoom() * factor / vw2) == pytest.approx(1.0, abs=0.02)
+
+
+def test_a_faceless_pair_opens_on_the_whole_frame(qtbot, window, tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    paths = []
+    for i in range(2):
+        p = tmp_path / f"wall{i}.png"
+        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(p)
+        paths.append(p)
+    _new_patient(window)
+    window.suggest_after_import = False
+    _run_import(qtbot, window, paths)
+    photos = la.list_photos(window.library, window.patient.id)
+    with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
+        window.open_pair(photos[0], photos[1])
+    cv = window.compare
+    assert cv.pictures.face_box is None and cv.state.fit and not cv.face_button.isEnabled()
+    cv.show_face()
+    assert cv.state.fit and "whole frame" in cv.status.text()
+
+
+@pytest.mark.parametrize("width", [1000, 700, 560])
+def test_difference_mode_title_never_covers_the_after_label(qtbot, demo_window, width):
+    w = demo_window
+    _open_demo_pair(qtbot, w)
+    cv = w.compare
+    cv.set_mode("diff")
+    total = sum(cv.splitter.sizes())
+    cv.splitter.setSizes([width, total - width])  # the consistency panel takes the rest
+    QApplication.processEvents()
+    boxes = cv.left.caption_boxes()
+    assert [full for _box, _shown, full in boxes] == [cv.left.caption, cv.after_caption()]
+    (title, _t, _), (after, after_shown, _) = boxes
+    assert not title.intersects(after), f"at {width} px the title overlaps {after_shown!r}"
+    assert after_shown.startswith("After")
+    for box, _shown, _full in boxes:
+        assert box.left() >= 0 and box.right() <= cv.left.width()
+    # a roomy pane keeps both on one row
+    if cv.left.width() > title.width() + after.width() + 30:
+        assert title.top() == after.top()

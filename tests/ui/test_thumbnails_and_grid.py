@@ -99,3 +99,58 @@ def test_signal_emit_does_not_release_references_it_does_not_own(qapp):
         e.changed.emit(i, 500, "x")
     after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
     assert all(abs(a - b) < 50 for a, b in zip(after, before, strict=True)), (before, after)
+
+
+@pytest.mark.parametrize("point_size", [9, 13, 16])
+def test_grid_captions_stay_whole_under_tall_photos_at_any_font_size(qtbot, point_size):
+    """A portrait photo's thumbnail is as tall as the cell's icon area; its two caption lines
+    (date, view · expression) must still fit below it, in a narrow grid (inspector open) and with
+    a large system font."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    from photocompare.ui.photo_grid import PhotoGridModel, PhotoGridView
+    from photocompare.ui.thumbnail_loader import ThumbnailLoader, load_thumbnail_image
+
+    examples = Path(__file__).resolve().parents[2] / "../shared/data/faces/face_recognition-examples/examples"
+    names = [("biden.jpg", "right-oblique"), ("obama_small.jpg", "frontal")]  # 970×2204 and 320×240
+    rows = [
+        la.PhotoRow(
+            id=i, patient_id=1, sha256=f"{i:064x}", original_name=name,
+            taken_at=dt.datetime(2026, 1, 5 + i, 10), date_source="exif", camera_make=None,
+            camera_model=None, orientation=None, width=10, height=10, format="JPEG",
+            view_label=view, expression_label="neutral", note="", path=str(examples / name),
+        )
+        for i, (name, view) in enumerate(names)
+    ]
+    loader = ThumbnailLoader(size=160, loader=load_thumbnail_image)
+    model = PhotoGridModel(loader)
+    view = PhotoGridView(model, 160)
+    qtbot.addWidget(view)
+    font = view.font()
+    font.setPointSize(point_size)
+    view.setFont(font)
+    model.set_photos(rows)
+    view.resize(230, 700)  # one column: the inspector takes the rest of the window
+    view.show()
+    qtbot.waitExposed(view)
+
+    def decoded() -> bool:
+        return all(loader.pixmap(r.sha256, r.path) is not None for r in rows)
+
+    qtbot.waitUntil(decoded, timeout=20_000)
+    tall = loader.pixmap(rows[0].sha256, rows[0].path)
+    assert tall.height() == 160 and tall.width() < 100, "the portrait thumbnail fills the icon height"
+    fm = view.fontMetrics()
+    for i, row in enumerate(rows):
+        index = model.index(i)
+        option = QStyleOptionViewItem()
+        view.initViewItemOption(option)
+        option.rect = view.visualRect(index)
+        view.itemDelegate().initStyleOption(option, index)
+        text_rect = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, view)
+        lines = model.data(index).split("\n")
+        assert len(lines) == 2
+        assert text_rect.height() >= 2 * fm.lineSpacing(), f"{row.original_name}: caption cut at {point_size} pt"
+        assert all(fm.horizontalAdvance(line) <= text_rect.width() for line in lines)
