@@ -3,13 +3,16 @@
 The landmark model is heavy (hundreds of ms to load), so it is created once, on first use, on a
 worker thread — never on the GUI thread. MediaPipe's IMAGE mode is not thread-safe, so every
 call into the analyzer holds one lock. Per-photo measures are cached by the photo's SHA-256
-(the content, so the cache can never show another photo's figures).
+(the content, so the cache can never show another photo's figures). Face descriptors for the
+identity check go through `descriptor_cache` (the library's store of them), so a photo's
+descriptor is computed once, ever.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from photocompare.core import quiet
@@ -17,8 +20,14 @@ from photocompare.settings import CheckThresholds, ImageLimits
 
 
 class AnalysisService:
-    def __init__(self, limits: ImageLimits | None = None, cache_size: int = 256) -> None:
+    def __init__(
+        self,
+        limits: ImageLimits | None = None,
+        cache_size: int = 256,
+        descriptor_cache: Callable[[str, Callable[[], Any]], Any] | None = None,
+    ) -> None:
         self._limits = limits or ImageLimits()
+        self._descriptor_cache = descriptor_cache
         self._lock = threading.Lock()
         self._analyzer: Any = None
         self._cache: OrderedDict[str, Any] = OrderedDict()
@@ -72,8 +81,10 @@ class AnalysisService:
         after_path: str,
         thresholds: CheckThresholds | None = None,
         align: bool = True,
+        keys: tuple[str | None, str | None] = (None, None),
     ) -> Any:
-        """The PairResult of the pair (checks, alignment, both photos' measures)."""
+        """The PairResult of the pair (checks, alignment, both photos' measures). `keys` (the
+        photos' SHA-256) let stored face descriptors be reused."""
         from photocompare.core.pairing import compare_photos
 
         with self._lock, quiet.native_stderr_silenced():
@@ -83,6 +94,8 @@ class AnalysisService:
                 self._get(),
                 thresholds=thresholds or CheckThresholds(),
                 align=align,
+                descriptor_cache=self._descriptor_cache if any(keys) else None,
+                descriptor_keys=keys,
             )
 
     def close(self) -> None:

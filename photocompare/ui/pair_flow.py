@@ -201,17 +201,17 @@ class PairSuggestions(QObject):
         jobs = [(c.key, c.before.path, c.before.sha256, c.after.path, c.after.sha256) for c in missing]
 
         def work(ctx: TaskContext) -> dict[tuple[str, str], PairScore]:
-            from photocompare.core.checks import pair_checks
-
             out: dict[tuple[str, str], PairScore] = {}
             for _key, b_path, b_sha, a_path, a_sha in jobs:
                 if ctx.cancelled:
                     break
                 try:
-                    before = analysis.measures(b_path, b_sha)
-                    after = analysis.measures(a_path, a_sha)
-                    checks = pair_checks(before, after, thresholds)
-                    out[(b_sha, a_sha)] = score_checks(checks, before.face, after.face)
+                    # The whole check, as `check` and the compare view make it (aligned pair
+                    # photometry, identity), so a suggestion never disagrees with the verdict.
+                    result = analysis.compare(b_path, a_path, thresholds, keys=(b_sha, a_sha))
+                    out[(b_sha, a_sha)] = score_checks(
+                        result.checks, result.before.face, result.after.face
+                    )
                 except Exception as exc:  # an unreadable photo: the pair is listed last
                     log.info("suggested pair could not be checked: %s", exc)
                     out[(b_sha, a_sha)] = PairScore((), 0, math.inf, unreadable=user_message(exc))

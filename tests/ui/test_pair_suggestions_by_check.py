@@ -57,13 +57,18 @@ def _by_name(rows, name):
 def counted(analysis, monkeypatch):
     """The shared service, recording on which thread each photo was analysed."""
     calls: list[tuple[str, threading.Thread]] = []
-    original = analysis.measures
+    original_measures, original_compare = analysis.measures, analysis.compare
 
     def measures(path, key=None):
         calls.append((path, threading.current_thread()))
-        return original(path, key)
+        return original_measures(path, key)
+
+    def compare(before_path, after_path, *args, **kwargs):
+        calls.append((after_path, threading.current_thread()))
+        return original_compare(before_path, after_path, *args, **kwargs)
 
     monkeypatch.setattr(analysis, "measures", measures)
+    monkeypatch.setattr(analysis, "compare", compare)
     return analysis, calls
 
 
