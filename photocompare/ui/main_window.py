@@ -10,6 +10,7 @@ thread.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course import CourseReport
 from photocompare.library import api as la
+from photocompare.library import changes as library_changes
 from photocompare.library.importer import ImportSummary
 from photocompare.ui.about_dialog import AboutDialog
 from photocompare.ui.audit_flow import AuditTrail
@@ -50,12 +52,14 @@ from photocompare.ui.import_flow import (
     choose_photo_folder,
 )
 from photocompare.ui.inspector import Inspector, InspectorDock
+from photocompare.ui.library_events import LibraryEvents
 from photocompare.ui.messages import show_error, user_message
 from photocompare.ui.migraine_panel import MigrainePanel
 from photocompare.ui.pair_figures import PairFiguresWidget
 from photocompare.ui.pair_flow import LabelSuggester, order_pair
 from photocompare.ui.patient_list import PatientDialog, PatientList
-from photocompare.ui.photo_edits import PhotoEditCommand
+from photocompare.ui.payer_flow import PayerFlow
+from photocompare.ui.photo_edit_flow import PhotoEditFlow
 from photocompare.ui.photos_page import PhotosPage
 from photocompare.ui.review_kiosk import ReviewKiosk
 from photocompare.ui.review_mode import ReviewWindow
@@ -118,6 +122,15 @@ class MainWindow(QMainWindow):
         self._build_photos_page()
         self._build_tabs()
         self._build_inspector()
+        self.photo_edits = PhotoEditFlow(
+            library, self.undo_stack, self.grid, lambda: self.photos, self._photos_updated, self.report_status, self,
+            grid_in_view=lambda: self.tabs.currentWidget() is self.photos_page,
+        )
+        self.payer = PayerFlow(library, self.settings_store, self, lambda: self.patient.id if self.patient else None)
+        # one notification for every committed library write: the views with derived figures reload
+        self.library_events = LibraryEvents(library, self)
+        self.library_events.changed.connect(self._library_changed)
+        self._stale: set[str] = set()  # kinds of change of the open patient not yet shown
         self.statusBar().showMessage(f"Library: {getattr(library, 'location', '')}")
         self._build_menus()
         self.setTabOrder(self.patient_list.search, self.patient_list.view)
@@ -159,7 +172,7 @@ class MainWindow(QMainWindow):
         self.patient_list.patient_selected.connect(self.show_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_list.setMinimumWidth(160)
-        self.photos_page = PhotosPage(self.library)
+        self.photos_page = PhotosPage(self.library, self.settings_store.course_settings)
         self.photos_page.compare_requested.connect(self.compare_selected)
         self.photos_page.import_requested.connect(self.import_files_dialog)
         self.photos_page.suggestions.pair_chosen.connect(self.open_pair)
@@ -181,6 +194,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.photos_page, "Photos")
         self.tabs.addTab(self.compare, "Compare")
         self.migraine_panel = MigrainePanel()
+        self.migraine_panel.course_settings = self.settings_store.course_settings
         self.tabs.addTab(self.migraine_panel, "Migraine course")
         main_split = QSplitter(Qt.Orientation.Horizontal)
         main_split.addWidget(self.patient_list)
@@ -234,8 +248,6 @@ class MainWindow(QMainWindow):
         self.import_files_action = self._action(f, "&Import photos…", self.import_files_dialog, "Ctrl+I")
         self.import_folder_action = self._action(f, "Import &folder…", self.import_folder_dialog, "Ctrl+Shift+I")
         f.addSeparator()
-        self._action(f, "&Settings…", self.open_settings, keys.Preferences)
-        f.addSeparator()
         self._action(f, "&Quit", self.close, keys.Quit)
         e = mb.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -244,6 +256,8 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcut(keys.Redo)
         e.addAction(self.undo_action)
         e.addAction(self.redo_action)
+        e.addSeparator()
+        e.addActions(self.photo_edits.actions())
         v = mb.addMenu("&View")
         self._action(v, "&Photos", lambda: self.tabs.setCurrentIndex(0), "Ctrl+Shift+P")
         self._action(v, "&Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+Shift+C")
@@ -262,6 +276,9 @@ class MainWindow(QMainWindow):
             p, "Photo &consent…", lambda: self.open_consent(), "Ctrl+Shift+K",
             "Record or withdraw the patient's consent for the selected photos (or the compared pair)",
         )
+        s = mb.addMenu("&Settings")
+        self._action(s, "&Settings…", self.open_settings, keys.Preferences)
+        self.payer.add_to(p, s)
         lib_menu = mb.addMenu("&Library")
         self.audit_action = self._action(
             lib_menu, "&Audit log…", self.open_audit_log, None, "Who opened, exported or changed which record, and when"
@@ -281,6 +298,7 @@ class MainWindow(QMainWindow):
         ):
             widget.setEnabled(has)
         self.photos_page.set_patient_enabled(has)
+        self.payer.set_patient_enabled(has)
 
     # --- patients ------------------------------------------------------------------------
     def reload_patients(self, select_id: int | None = None) -> None:
@@ -321,7 +339,8 @@ class MainWindow(QMainWindow):
         if patient is None:
             return
         if self.patient is None or patient.id != self.patient.id:
-            self.undo_stack.clear()
+            self.photo_edits.clear()
+        self._stale.clear()  # everything is read afresh below
         self.patient = patient
         log.info("patient %s opened", patient.id)
         if patient.id != self._audited_patient_id:  # once per selection change, not per refresh
@@ -393,17 +412,7 @@ class MainWindow(QMainWindow):
             self.report_status("Two photos selected: press Enter to compare them.", 4000)
 
     def edit_photo(self, photo_id: int, field: str, value: str | None) -> None:
-        photo = next((p for p in self.photos if p.id == photo_id), None)
-        if photo is not None:
-            self.undo_stack.push(PhotoEditCommand(self._write_photo, photo_id, field, getattr(photo, field), value))
-
-    def _write_photo(self, photo_id: int, field: str, value: str | None) -> None:
-        try:
-            row = la.update_photo(self.library, photo_id, **{field: value})
-        except Exception as exc:
-            show_error(self, "The change could not be saved", exc)
-            return
-        self._photos_updated([row])
+        self.photo_edits.edit_label(photo_id, field, value)
 
     def _photos_updated(self, rows: list[la.PhotoRow]) -> None:
         if not rows:
@@ -412,6 +421,50 @@ class MainWindow(QMainWindow):
         self.photos_page.update_photos(by_id)
         if self.inspector.photo is not None and self.inspector.photo.id in by_id:
             self.inspector.update_labels(by_id[self.inspector.photo.id])
+
+    # --- the library changed -----------------------------------------------------------------
+    def _library_changed(self, patient_id: int, kind: str) -> None:
+        """A committed write touched `patient_id`'s records: reload what derives from them
+        (coalesced: a diary import or a move of ten photos reloads once)."""
+        if self.patient is None or patient_id != self.patient.id or kind == library_changes.LABELS:
+            return
+        if kind == library_changes.PHOTOS and self.imports.task is not None:
+            return  # the import reloads once it is done
+        if not self._stale:
+            QTimer.singleShot(0, self.refresh_figures)
+        self._stale.add(kind)
+
+    def refresh_figures(self) -> Task | None:
+        """Reload the open patient's photos and course; the timeline, the migraine panel, the
+        compared pair's figures and the next sheet then show the library as it now is."""
+        kinds, self._stale = self._stale, set()
+        if self.patient is None or not kinds:
+            return None
+        if library_changes.PATIENT in kinds:
+            self.patient = la.get_patient(self.library, self.patient.id) or self.patient
+        if library_changes.COURSE in kinds:
+            try:
+                self.migraine_panel.refresh()
+            except Exception:  # the photos stay usable without the course
+                log.exception("migraine panel could not show patient %s", self.patient.id)
+        return self.reload_photos_async(self._refresh_pair)
+
+    def _refresh_pair(self) -> None:
+        """The compared pair with the fresh course and photo rows (a re-dated photo may now
+        fall in another period)."""
+        context = self.compare.context
+        if context is None or self.patient is None or context.before.patient_id != self.patient.id:
+            return
+        rows = {p.id: p for p in self.photos}
+        before, after = rows.get(context.before.id, context.before), rows.get(context.after.id, context.after)
+        report = self.course_report
+        self.compare.context = dataclasses.replace(
+            context, before=before, after=after, course_report=report,
+            before_period=la.period_for(report, before.taken_date), after_period=la.period_for(report, after.taken_date),
+        )
+        self._pair_changed(self.compare.context)
+        if context.before.id not in rows or context.after.id not in rows:
+            self.report_status("A compared photo was moved to another patient or to the trash.", 8000)
 
     # --- import and label suggestions ----------------------------------------------------
     def import_files_dialog(self) -> None:
@@ -514,6 +567,7 @@ class MainWindow(QMainWindow):
         """Wait for workers and release the face model (call once the window is closed)."""
         self.imports.cancel()
         self.labeller.cancel()
+        self.library_events.close()
         self.loader.wait()
         QThreadPool.globalInstance().waitForDone(10_000)
         self.loader.clear()
