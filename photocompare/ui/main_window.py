@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             choose_files=choose_import_files, choose_folder=choose_import_folder,
         )
         self.imports.imported.connect(self._imported)
+        self.statusBar().addPermanentWidget(self.imports.details_button)
         self.labeller = LabelSuggester(self.library, self.analysis, self.progress, self.report_status, self)
         self.labeller.finished.connect(self._labels_suggested)
         self.sheets = SheetExport(
