@@ -139,6 +139,7 @@ class MainWindow(QMainWindow):
         self.reload_patients()
         self.resize(1400, 900)
         restore_window(self, self.settings_store)
+        self.inspector_dock.set_wanted(self.settings_store.inspector_wanted())
         if warm_up_analysis:
             QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
@@ -555,6 +556,7 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def save_geometry(self) -> None:
+        self.settings_store.set_inspector_wanted(self.inspector_dock.wanted())
         save_window(self, self.settings_store)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
