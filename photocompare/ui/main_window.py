@@ -542,7 +542,9 @@ class MainWindow(QMainWindow):
         store = getattr(getattr(self.library, "store", None), "root", None)
         if current and store is not None:
             current = f"{current} (originals in {store})"
-        SettingsDialog(self.settings_store, self, current_library=current).exec()
+        if SettingsDialog(self.settings_store, self, current_library=current).exec() and self.patient is not None:
+            # e.g. the period a treatment day's photos belong to: the figures are read afresh
+            self._library_changed(self.patient.id, library_changes.COURSE)
 
     # --- window state --------------------------------------------------------------------
     def toggle_full_screen(self) -> None:
