@@ -82,7 +82,7 @@ class ImportFlow(QObject):
         self.dialog: ImportDialog | None = None
         # in the status bar next to the summary: shows the last import's full report again
         self.details_button = QPushButton("Import details…")
-        self.details_button.setToolTip("What the last import did with each file, and why")
+        self.details_button.setToolTip("The last import's full report: what it did with each file, and why")
         self.details_button.setFlat(True)
         self.details_button.hide()
         self.details_button.clicked.connect(self.show_details)
@@ -143,8 +143,11 @@ class ImportFlow(QObject):
             log.info("import finished for patient %s: %s%s", patient.id, counts, " (cancelled)" if cancelled else "")
             if not getattr(summary, "stopped", None):  # a stopped import keeps its report in view
                 dialog.hide()
+            sentence = summary_sentence(summary, cancelled)
+            # stays in the status bar (the label suggestions that follow write over messages)
+            self.details_button.setText(f"{sentence}  Details…")
             self.details_button.show()
-            self.report_status(summary_sentence(summary, cancelled), SUMMARY_SHOWN_MS)
+            self.report_status(sentence, SUMMARY_SHOWN_MS)
             self.imported.emit(summary)
 
         def failed(exc: BaseException) -> None:

@@ -280,6 +280,7 @@ def test_the_import_summary_does_not_block_and_lists_skipped_files(qtbot, librar
         message = w.statusBar().currentMessage()
         assert message == "Import finished: 1 imported, 1 rejected, 1 skipped (not a photo)."
         assert w.imports.details_button.isVisible()
+        assert w.imports.details_button.text() == f"{message}  Details…"
         w.imports.details_button.click()
         assert dialog.isVisible()
         assert dialog.rejected_rows("Skipped") == [("consent form.txt", "not a photo file (.txt)")]
