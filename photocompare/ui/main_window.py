@@ -4,13 +4,13 @@ view and the migraine course as tabs; the photo inspector as a dock.
 Wiring only: menus, docks, tabs and the hand-offs between them. Each workflow lives in its own
 module — import (`import_flow`), pair choice and label suggestions (`pair_flow`), export and
 print (`sheet_export`), consent (`consent_flow`), audit (`audit_flow`), review mode
-(`review_kiosk`) — and the library, face analysis and migraine course do the work off the GUI
-thread.
+(`review_kiosk`), photo corrections and undo (`photo_edit_flow`), payer dialogs (`payer_flow`),
+keeping figures current after any library write (`figures_refresh`) — and the library, face
+analysis and migraine course do the work off the GUI thread.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sys
 from collections.abc import Callable
@@ -45,6 +45,7 @@ from photocompare.ui.audit_view import AuditDialog
 from photocompare.ui.compare_view import CompareView, PairContext
 from photocompare.ui.consent_dialog import ConsentDialog
 from photocompare.ui.consent_flow import record_consent
+from photocompare.ui.figures_refresh import FiguresRefresh
 from photocompare.ui.import_flow import (
     ImportFlow,
     PathChooser,
@@ -52,7 +53,6 @@ from photocompare.ui.import_flow import (
     choose_photo_folder,
 )
 from photocompare.ui.inspector import Inspector, InspectorDock
-from photocompare.ui.library_events import LibraryEvents
 from photocompare.ui.messages import show_error, user_message
 from photocompare.ui.migraine_panel import MigrainePanel
 from photocompare.ui.pair_figures import PairFiguresWidget
@@ -128,9 +128,7 @@ class MainWindow(QMainWindow):
         )
         self.payer = PayerFlow(library, self.settings_store, self, lambda: self.patient.id if self.patient else None)
         # one notification for every committed library write: the views with derived figures reload
-        self.library_events = LibraryEvents(library, self)
-        self.library_events.changed.connect(self._library_changed)
-        self._stale: set[str] = set()  # kinds of change of the open patient not yet shown
+        self.figures = FiguresRefresh(self)
         self.statusBar().showMessage(f"Library: {getattr(library, 'location', '')}")
         self._build_menus()
         self.setTabOrder(self.patient_list.search, self.patient_list.view)
@@ -189,7 +187,7 @@ class MainWindow(QMainWindow):
         self.compare.full_screen_requested.connect(self.toggle_full_screen)
         self.compare.export_requested.connect(self.export_sheet)
         self.compare.print_requested.connect(self.print_sheet)
-        self.compare.pair_changed.connect(self._pair_changed)
+        self.compare.pair_changed.connect(self.pair_figures_changed)
         self.pair_figures = PairFiguresWidget()
         self.compare.set_period_widget(self.pair_figures)
         self.tabs = QTabWidget()
@@ -342,7 +340,7 @@ class MainWindow(QMainWindow):
             return
         if self.patient is None or patient.id != self.patient.id:
             self.photo_edits.clear()
-        self._stale.clear()  # everything is read afresh below
+        self.figures.forget()  # everything is read afresh below
         self.patient = patient
         log.info("patient %s opened", patient.id)
         if patient.id != self._audited_patient_id:  # once per selection change, not per refresh
@@ -400,7 +398,7 @@ class MainWindow(QMainWindow):
         self.compare.focus_pictures()
         return task
 
-    def _pair_changed(self, context: PairContext) -> None:
+    def pair_figures_changed(self, context: PairContext) -> None:
         try:
             self.pair_figures.set_pair(context.course_report, context.before.taken_at, context.after.taken_at)
         except Exception:  # the comparison stays usable without the figures
@@ -423,50 +421,6 @@ class MainWindow(QMainWindow):
         self.photos_page.update_photos(by_id)
         if self.inspector.photo is not None and self.inspector.photo.id in by_id:
             self.inspector.update_labels(by_id[self.inspector.photo.id])
-
-    # --- the library changed -----------------------------------------------------------------
-    def _library_changed(self, patient_id: int, kind: str) -> None:
-        """A committed write touched `patient_id`'s records: reload what derives from them
-        (coalesced: a diary import or a move of ten photos reloads once)."""
-        if self.patient is None or patient_id != self.patient.id or kind == library_changes.LABELS:
-            return
-        if kind == library_changes.PHOTOS and self.imports.task is not None:
-            return  # the import reloads once it is done
-        if not self._stale:
-            QTimer.singleShot(0, self.refresh_figures)
-        self._stale.add(kind)
-
-    def refresh_figures(self) -> Task | None:
-        """Reload the open patient's photos and course; the timeline, the migraine panel, the
-        compared pair's figures and the next sheet then show the library as it now is."""
-        kinds, self._stale = self._stale, set()
-        if self.patient is None or not kinds:
-            return None
-        if library_changes.PATIENT in kinds:
-            self.patient = la.get_patient(self.library, self.patient.id) or self.patient
-        if library_changes.COURSE in kinds:
-            try:
-                self.migraine_panel.refresh()
-            except Exception:  # the photos stay usable without the course
-                log.exception("migraine panel could not show patient %s", self.patient.id)
-        return self.reload_photos_async(self._refresh_pair)
-
-    def _refresh_pair(self) -> None:
-        """The compared pair with the fresh course and photo rows (a re-dated photo may now
-        fall in another period)."""
-        context = self.compare.context
-        if context is None or self.patient is None or context.before.patient_id != self.patient.id:
-            return
-        rows = {p.id: p for p in self.photos}
-        before, after = rows.get(context.before.id, context.before), rows.get(context.after.id, context.after)
-        report = self.course_report
-        self.compare.context = dataclasses.replace(
-            context, before=before, after=after, course_report=report,
-            before_period=la.period_for(report, before.taken_date), after_period=la.period_for(report, after.taken_date),
-        )
-        self._pair_changed(self.compare.context)
-        if context.before.id not in rows or context.after.id not in rows:
-            self.report_status("A compared photo was moved to another patient or to the trash.", 8000)
 
     # --- import and label suggestions ----------------------------------------------------
     def import_files_dialog(self) -> None:
@@ -544,7 +498,7 @@ class MainWindow(QMainWindow):
             current = f"{current} (originals in {store})"
         if SettingsDialog(self.settings_store, self, current_library=current).exec() and self.patient is not None:
             # e.g. the period a treatment day's photos belong to: the figures are read afresh
-            self._library_changed(self.patient.id, library_changes.COURSE)
+            self.figures.changed(self.patient.id, library_changes.COURSE)
 
     # --- window state --------------------------------------------------------------------
     def toggle_full_screen(self) -> None:
@@ -572,7 +526,7 @@ class MainWindow(QMainWindow):
         """Wait for workers and release the face model (call once the window is closed)."""
         self.imports.cancel()
         self.labeller.cancel()
-        self.library_events.close()
+        self.figures.close()
         self.loader.wait()
         QThreadPool.globalInstance().waitForDone(10_000)
         self.loader.clear()
