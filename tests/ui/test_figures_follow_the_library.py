@@ -214,3 +214,38 @@ def test_a_refused_edit_says_why_and_changes_nothing(qtbot, window, lib):
     assert not w.photo_edits.trash_selected()
     assert "trash" in w.photo_edits.last_failure
     assert not w.undo_action.isEnabled()
+
+
+def test_importing_a_diary_shows_the_figures_at_once(qtbot, tmp_path, exif_samples, analysis):
+    """The diary editor's CSV import is one library write: the open window follows it."""
+    from tests.ui.migraine_helpers import make_library
+
+    source, source_pid = make_library(tmp_path / "source")  # the diary, written as a clinic's CSV
+    csv_path = tmp_path / "diary.csv"
+    assert course_api.export_csv(source, source_pid, csv_path, summaries=False) == 56
+    source.close()
+    library = Library.open(tmp_path / "lib", create=True)
+    import_paths(library, [exif_samples / "jpg" / "Canon_40D.jpg"], "P-001")
+    pid = la.find_patient(library, "P-001").id
+    photo_edits.redate_photo(library, la.list_photos(library, pid)[0].id, AFTER_DAY)
+    course_api.save_session(library, pid, {"date": TREATMENT})
+    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis,
+                   warm_up_analysis=False, suggest_labels_after_import=False)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        assert w.select_patient_by_external_id("P-001")
+        def cycle_1(report):
+            return next((p for p in getattr(report, "periods", ()) if p.label == "cycle 1"), None)
+
+        assert getattr(cycle_1(w.migraine_panel.report), "headache_days_per_28", None) is None
+        assert getattr(cycle_1(w.course_report), "headache_days_per_28", None) is None
+        course_api.import_csv(library, pid, csv_path, skip_bad_rows=False)
+        qtbot.waitUntil(lambda: getattr(cycle_1(w.course_report), "headache_days_per_28", None) == 7.0,
+                        timeout=10_000)
+        assert cycle_1(w.migraine_panel.report).headache_days_per_28 == pytest.approx(7.0)
+        assert w.grid_model.period_labels[w.photos[0].id] == "cycle 1"
+    finally:
+        w.close()
+        w.shutdown()
+        library.close()
