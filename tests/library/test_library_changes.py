@@ -19,8 +19,9 @@ from photocompare.library.models import Photo
 
 
 @pytest.fixture
-def lib(tmp_path):
-    library = Library.open(tmp_path / "lib", create=True)
+def lib(library_url, library_store):
+    """On SQLite and on PostgreSQL: the notification comes from the Session, not the back end."""
+    library = Library.open(library_url, store=library_store, create=True)
     yield library
     library.close()
 
