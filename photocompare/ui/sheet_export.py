@@ -199,15 +199,16 @@ class SheetExport(QObject):
             self.finished.emit(result)
 
         def failed(exc: BaseException) -> None:
+            self.report_status("", 0)  # no longer "writing the sheet…"
             self.finished.emit(exc)
             if isinstance(exc, ConsentMissing):
                 box = open_warning(
                     self.parent_widget,
                     "Export refused: no consent",
                     f"This sheet is not written: the patient has not consented to these photos being used "
-                    f"for {options.use_label}.\n\n{exc}\n\nIf the patient has agreed, record it with "
-                    "Record consent… (Patient ▸ Photo consent…), then export again; or choose the use "
-                    "they agreed to.",
+                    f"for {options.use_label}.\n\n{exc}\n\nIf the patient has agreed, choose Record "
+                    "consent…: once it is recorded the sheet is written as you chose. Otherwise export "
+                    "again for the use they agreed to.",
                 )
                 record = box.addButton("Record consent…", QMessageBox.ButtonRole.ActionRole)
                 record.clicked.connect(lambda: self.record_consent_and_retry(context, pics, out, options))
