@@ -249,3 +249,18 @@ def test_importing_a_diary_shows_the_figures_at_once(qtbot, tmp_path, exif_sampl
         w.close()
         w.shutdown()
         library.close()
+
+
+def test_the_delete_key_in_a_text_field_edits_the_text_not_the_photos(qtbot, window, lib):
+    w = window
+    _select(qtbot, w, "hopper.jpg")
+    for field in (w.inspector.note_edit, w.patient_list.search):
+        field.setText("abc")
+        field.setFocus()
+        field.setCursorPosition(0)
+        qtbot.keyClick(field, Qt.Key.Key_Delete)
+        assert field.text() == "bc"
+        field.setText("")
+    QApplication.processEvents()
+    assert len(la.list_photos(lib, w.patient.id)) == 2
+    assert not audit.entries(lib, action=audit.PHOTO_DELETED)
