@@ -5,7 +5,8 @@ panel, the compared pair's periods and figures, and so the next exported sheet.
 
 Changes are coalesced: a diary import of 90 days, or a move of ten photos, reloads once, after
 the event loop has delivered them all. Label and note edits change no figure and are shown in
-place by the window already; an import's photos are shown when the import is done.
+place by the window already; payer data has its own dialogs; an import's photos are shown when
+the import is done.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class FiguresRefresh(QObject):
         """A committed write touched `patient_id`'s records (or a setting changed how they are
         read): schedule one reload of the open patient's figures."""
         w = self.window
-        if w.patient is None or patient_id != w.patient.id or kind == changes.LABELS:
+        if w.patient is None or patient_id != w.patient.id or kind in (changes.LABELS, changes.PAYER):
             return
         if kind == changes.PHOTOS and w.imports.task is not None:
             return  # the import reloads once it is done
