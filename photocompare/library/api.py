@@ -311,14 +311,15 @@ def file_exists(path: str) -> bool:
 
 
 # -- the migraine course, as far as photos need it ---------------------------------------------
-def load_course_report(library: Any, patient_id: int) -> CourseReport | None:
+def load_course_report(library: Any, patient_id: int, *, settings: Any = None) -> CourseReport | None:
     """The patient's CourseReport, or None when there is no course (or its data is unusable:
-    the photos are still shown, without periods, and the reason goes to the log)."""
+    the photos are still shown, without periods, and the reason goes to the log). `settings`:
+    core.course.CourseSettings (e.g. which period a treatment day's photos belong to)."""
     from photocompare.library.course_repo import load_course
 
     try:
         with mapped_errors("reading the course", write=False):
-            report = load_course(library, patient_id)
+            report = load_course(library, patient_id, settings=settings)
     except (CourseError, LibraryError, ValueError) as exc:
         log.warning("course of patient %s not loaded: %s", patient_id, exc)
         return None

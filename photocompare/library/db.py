@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from photocompare.core.errors import LibraryError
 from photocompare.library import api, log_privacy
+from photocompare.library.changes import LibraryChanges
 from photocompare.library.locking import ClinicSession
 from photocompare.library.migrations import migrate
 from photocompare.library.models import Patient, Photo
@@ -155,6 +156,8 @@ class Library:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False, class_=ClinicSession)
         self.cleanup_report = CleanupReport()
         self.read_only = False  # a library on a read-only folder: read-only commands only
+        # who hears about committed writes (views with derived figures reload from it)
+        self.changes = LibraryChanges()
 
     # -- opening --------------------------------------------------------------------------
     @classmethod
@@ -336,6 +339,7 @@ class Library:
             session.close()
             if conn is not None:
                 conn.close()
+        self.changes.committed(session)  # after the commit and the lock are released
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,7 +1,11 @@
 """Import progress and report: a progress bar with Cancel, then what was imported, what was a
-duplicate and what was rejected — each rejected file with its reason.
+duplicate, what was rejected and what was skipped (not a photo) — each with its reason — and,
+when the library itself failed midway, why the import stopped and how many files were never
+tried.
 
 The dialog is not modal: the import runs on a worker thread and the main window stays usable.
+Once the import is done the report need not be closed by hand: `ImportFlow` puts it away and
+leaves a one-line summary with a Details button in the status bar.
 """
 
 from __future__ import annotations
@@ -62,6 +66,27 @@ def _entries(value: Any) -> list[Any]:
     return list(value)
 
 
+def summary_sentence(summary: Any, cancelled: bool = False) -> str:
+    """One line for the status bar: "Import finished: 3 imported, 1 duplicate, 2 rejected,
+    4 skipped (not photos)." — only the parts that happened."""
+    parts = [f"{len(_entries(getattr(summary, 'imported', None)))} imported"]
+    for attr, one, many in (
+        ("duplicates", "duplicate", "duplicates"),
+        ("rejected", "rejected", "rejected"),
+        ("skipped", "skipped (not a photo)", "skipped (not photos)"),
+    ):
+        n = len(_entries(getattr(summary, attr, None)))
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    head = "Import cancelled" if cancelled else "Import finished"
+    stopped = getattr(summary, "stopped", None)
+    if stopped:
+        head = "Import stopped"
+        not_tried = int(getattr(summary, "not_tried", 0) or 0)
+        parts.append(f"{not_tried} not tried — {stopped}")
+    return f"{head}: {', '.join(parts)}."
+
+
 class ImportDialog(QDialog):
     cancel_requested = Signal()
 
@@ -88,6 +113,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.finished_import = False
         self.counts: dict[str, int] = {}
+        self.skipped_count = 0
 
     def set_progress(self, done: int, total: int, message: str = "") -> None:
         if total > 0:
@@ -111,29 +137,30 @@ class ImportDialog(QDialog):
         imported = _entries(getattr(summary, "imported", None))
         duplicates = _entries(getattr(summary, "duplicates", None))
         rejected = _entries(getattr(summary, "rejected", None))
+        skipped = _entries(getattr(summary, "skipped", None))
         self.counts = {
             "imported": len(imported),
             "duplicates": len(duplicates),
             "rejected": len(rejected),
         }
-        head = "Import cancelled." if cancelled else "Import finished."
-        self.status.setText(
-            f"{head} {len(imported)} imported, {len(duplicates)} duplicate(s), "
-            f"{len(rejected)} rejected."
-        )
+        self.skipped_count = len(skipped)
+        self.status.setText(summary_sentence(summary, cancelled))
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
         self.report.clear()
         for title, items, result in (
             ("Rejected", rejected, None),
+            ("Skipped (not photos)", skipped, None),
             ("Imported", imported, "imported"),
             ("Duplicates", duplicates, "duplicate"),
         ):
+            if not items and title.startswith("Skipped"):
+                continue
             group = QTreeWidgetItem([f"{title} ({len(items)})", ""])
             group.setFirstColumnSpanned(True)
             self.report.addTopLevelItem(group)
             for item in items:
-                if result is None:  # rejected: (path, reason)
+                if result is None:  # rejected or skipped: (path, reason)
                     path, reason = (item[0], item[1]) if isinstance(item, tuple) else (item, "")
                     child = QTreeWidgetItem([Path(str(path)).name, str(reason)])
                     child.setToolTip(0, str(path))
@@ -166,12 +193,13 @@ class ImportDialog(QDialog):
         self.buttons.rejected.disconnect()
         self.buttons.rejected.connect(self.accept)
 
-    def rejected_rows(self) -> list[tuple[str, str]]:
-        """(file name, reason) of each rejected file, as the report shows them."""
+    def rejected_rows(self, group_title: str = "Rejected") -> list[tuple[str, str]]:
+        """(file name, reason) of each rejected (or, with "Skipped", skipped) file, as the
+        report shows them."""
         out = []
         for i in range(self.report.topLevelItemCount()):
             group = self.report.topLevelItem(i)
-            if group.text(0).startswith("Rejected"):
+            if group.text(0).startswith(group_title):
                 for j in range(group.childCount()):
                     out.append((group.child(j).text(0), group.child(j).text(1)))
         return out

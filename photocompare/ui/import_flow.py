@@ -1,6 +1,8 @@
 """Importing photos for the open patient: choose files or a folder (or drop them on the
-window), copy them into the library on a worker with a progress dialog that can cancel, and
-show what was imported, found twice or refused.
+window), copy them into the library on a worker with a progress dialog that can cancel, then
+say in the status bar what was imported, found twice, refused or skipped — with a Details
+button that brings the full report back. The report is not left open to be closed by hand
+after every import; it stays up only when the import stopped because the library failed.
 
 The file dialogs and the clock are collaborators with defaults, so the flow can be driven
 without a person at the dialogs.
@@ -15,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressBar, QPushButton, QWidget
 
+from photocompare.core.images import PHOTO_SUFFIXES
 from photocompare.library import api as la
 from photocompare.library.importer import ImportSummary, import_paths
-from photocompare.ui.import_dialog import ImportDialog
+from photocompare.ui.import_dialog import ImportDialog, summary_sentence
 from photocompare.ui.messages import user_message
 from photocompare.ui.settings_store import SettingsStore
 from photocompare.ui.workers import Task, TaskContext, run_task
@@ -30,7 +33,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1  # import progress reaches the GUI at most 10 times a second
-PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.bmp *.heic *.heif);;All files (*)"
+# every format the importer takes (AVIF, HEIC, greyscale PGM, ...), from the one list in the core
+PHOTO_FILTER = f"Photos ({' '.join('*' + s for s in sorted(PHOTO_SUFFIXES))});;All files (*)"
+SUMMARY_SHOWN_MS = 20_000  # how long the import's one-line summary stays in the status bar
 
 # (parent, folder to start in) -> the chosen paths; empty when the user cancelled
 PathChooser = Callable[[QWidget, str], list[str]]
@@ -75,6 +80,12 @@ class ImportFlow(QObject):
         self.clock = clock
         self.task: Task | None = None
         self.dialog: ImportDialog | None = None
+        # in the status bar next to the summary: shows the last import's full report again
+        self.details_button = QPushButton("Import details…")
+        self.details_button.setToolTip("The last import's full report: what it did with each file, and why")
+        self.details_button.setFlat(True)
+        self.details_button.hide()
+        self.details_button.clicked.connect(self.show_details)
 
     def ask_files(self, patient: la.PatientRow) -> Task | None:
         files = self.choose_files(self.parent_widget, self.settings_store.last_import_dir())
@@ -105,6 +116,10 @@ class ImportFlow(QObject):
             return None
         library, external_id, clock = self.library, patient.external_id, self.clock
         paths = [str(p) for p in paths]
+        if self.dialog is not None:  # the previous report: the Details button shows the new one
+            self.dialog.close()
+            self.dialog.deleteLater()
+        self.details_button.hide()
         dialog = ImportDialog(patient.label, parent)
         self.dialog = dialog
 
@@ -126,9 +141,13 @@ class ImportFlow(QObject):
             dialog.show_summary(summary, cancelled)
             counts = dialog.counts
             log.info("import finished for patient %s: %s%s", patient.id, counts, " (cancelled)" if cancelled else "")
-            self.report_status(
-                f"Imported {counts['imported']}, duplicates {counts['duplicates']}, rejected {counts['rejected']}.", 8000
-            )
+            if not getattr(summary, "stopped", None):  # a stopped import keeps its report in view
+                dialog.hide()
+            sentence = summary_sentence(summary, cancelled)
+            # stays in the status bar (the label suggestions that follow write over messages)
+            self.details_button.setText(f"{sentence}  Details…")
+            self.details_button.show()
+            self.report_status(sentence, SUMMARY_SHOWN_MS)
             self.imported.emit(summary)
 
         def failed(exc: BaseException) -> None:
@@ -150,6 +169,14 @@ class ImportFlow(QObject):
         dialog.show()
         log.info("import started for patient %s: %d path(s)", patient.id, len(paths))
         return task
+
+    def show_details(self) -> ImportDialog | None:
+        """The last import's full report (every file and what happened to it)."""
+        if self.dialog is not None:
+            self.dialog.show()
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+        return self.dialog
 
     def cancel(self) -> None:
         if self.task is not None:

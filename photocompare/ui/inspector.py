@@ -276,3 +276,14 @@ class InspectorDock(QDockWidget):
         elif index == 0 and self._last_tab != 0:
             self.setVisible(self._wanted)
         self._last_tab = index
+
+    def wanted(self) -> bool:
+        """Whether the user has the inspector open — also while another tab has its room."""
+        return self._wanted if self._tabs.currentIndex() != 0 else not self.isHidden()
+
+    def set_wanted(self, on: bool) -> None:
+        """Open or close it as remembered from the last session (the saved dock layout alone
+        would keep it closed for good when the app was closed on another tab)."""
+        self._wanted = on
+        if self._tabs.currentIndex() == 0:
+            self.setVisible(on)

@@ -4,8 +4,9 @@ view and the migraine course as tabs; the photo inspector as a dock.
 Wiring only: menus, docks, tabs and the hand-offs between them. Each workflow lives in its own
 module — import (`import_flow`), pair choice and label suggestions (`pair_flow`), export and
 print (`sheet_export`), consent (`consent_flow`), audit (`audit_flow`), review mode
-(`review_kiosk`) — and the library, face analysis and migraine course do the work off the GUI
-thread.
+(`review_kiosk`), photo corrections and undo (`photo_edit_flow`), payer dialogs (`payer_flow`),
+keeping figures current after any library write (`figures_refresh`) — and the library, face
+analysis and migraine course do the work off the GUI thread.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course import CourseReport
 from photocompare.library import api as la
+from photocompare.library import changes as library_changes
 from photocompare.library.importer import ImportSummary
 from photocompare.ui.about_dialog import AboutDialog
 from photocompare.ui.audit_flow import AuditTrail
@@ -43,6 +45,7 @@ from photocompare.ui.audit_view import AuditDialog
 from photocompare.ui.compare_view import CompareView, PairContext
 from photocompare.ui.consent_dialog import ConsentDialog
 from photocompare.ui.consent_flow import record_consent
+from photocompare.ui.figures_refresh import FiguresRefresh
 from photocompare.ui.import_flow import (
     ImportFlow,
     PathChooser,
@@ -55,7 +58,8 @@ from photocompare.ui.migraine_panel import MigrainePanel
 from photocompare.ui.pair_figures import PairFiguresWidget
 from photocompare.ui.pair_flow import LabelSuggester, order_pair
 from photocompare.ui.patient_list import PatientDialog, PatientList
-from photocompare.ui.photo_edits import PhotoEditCommand
+from photocompare.ui.payer_flow import PayerFlow
+from photocompare.ui.photo_edit_flow import PhotoEditFlow
 from photocompare.ui.photos_page import PhotosPage
 from photocompare.ui.review_kiosk import ReviewKiosk
 from photocompare.ui.review_mode import ReviewWindow
@@ -118,6 +122,13 @@ class MainWindow(QMainWindow):
         self._build_photos_page()
         self._build_tabs()
         self._build_inspector()
+        self.photo_edits = PhotoEditFlow(
+            library, self.undo_stack, self.grid, lambda: self.photos, self._photos_updated, self.report_status, self,
+            grid_in_view=lambda: self.tabs.currentWidget() is self.photos_page,
+        )
+        self.payer = PayerFlow(library, self.settings_store, self, lambda: self.patient.id if self.patient else None)
+        # one notification for every committed library write: the views with derived figures reload
+        self.figures = FiguresRefresh(self)
         self.statusBar().showMessage(f"Library: {getattr(library, 'location', '')}")
         self._build_menus()
         self.setTabOrder(self.patient_list.search, self.patient_list.view)
@@ -126,6 +137,7 @@ class MainWindow(QMainWindow):
         self.reload_patients()
         self.resize(1400, 900)
         restore_window(self, self.settings_store)
+        self.inspector_dock.set_wanted(self.settings_store.inspector_wanted())
         if warm_up_analysis:
             QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
@@ -145,6 +157,7 @@ class MainWindow(QMainWindow):
             choose_files=choose_import_files, choose_folder=choose_import_folder,
         )
         self.imports.imported.connect(self._imported)
+        self.statusBar().addPermanentWidget(self.imports.details_button)
         self.labeller = LabelSuggester(self.library, self.analysis, self.progress, self.report_status, self)
         self.labeller.finished.connect(self._labels_suggested)
         self.sheets = SheetExport(
@@ -159,7 +172,7 @@ class MainWindow(QMainWindow):
         self.patient_list.patient_selected.connect(self.show_patient)
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_list.setMinimumWidth(160)
-        self.photos_page = PhotosPage(self.library)
+        self.photos_page = PhotosPage(self.library, self.settings_store.course_settings)
         self.photos_page.compare_requested.connect(self.compare_selected)
         self.photos_page.import_requested.connect(self.import_files_dialog)
         self.photos_page.suggestions.pair_chosen.connect(self.open_pair)
@@ -174,13 +187,14 @@ class MainWindow(QMainWindow):
         self.compare.full_screen_requested.connect(self.toggle_full_screen)
         self.compare.export_requested.connect(self.export_sheet)
         self.compare.print_requested.connect(self.print_sheet)
-        self.compare.pair_changed.connect(self._pair_changed)
+        self.compare.pair_changed.connect(self.pair_figures_changed)
         self.pair_figures = PairFiguresWidget()
         self.compare.set_period_widget(self.pair_figures)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.photos_page, "Photos")
         self.tabs.addTab(self.compare, "Compare")
         self.migraine_panel = MigrainePanel()
+        self.migraine_panel.course_settings = self.settings_store.course_settings
         self.tabs.addTab(self.migraine_panel, "Migraine course")
         main_split = QSplitter(Qt.Orientation.Horizontal)
         main_split.addWidget(self.patient_list)
@@ -234,8 +248,6 @@ class MainWindow(QMainWindow):
         self.import_files_action = self._action(f, "&Import photos…", self.import_files_dialog, "Ctrl+I")
         self.import_folder_action = self._action(f, "Import &folder…", self.import_folder_dialog, "Ctrl+Shift+I")
         f.addSeparator()
-        self._action(f, "&Settings…", self.open_settings, keys.Preferences)
-        f.addSeparator()
         self._action(f, "&Quit", self.close, keys.Quit)
         e = mb.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -244,6 +256,8 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcut(keys.Redo)
         e.addAction(self.undo_action)
         e.addAction(self.redo_action)
+        e.addSeparator()
+        e.addActions(self.photo_edits.actions())
         v = mb.addMenu("&View")
         self._action(v, "&Photos", lambda: self.tabs.setCurrentIndex(0), "Ctrl+Shift+P")
         self._action(v, "&Compare", lambda: self.tabs.setCurrentWidget(self.compare), "Ctrl+Shift+C")
@@ -262,6 +276,9 @@ class MainWindow(QMainWindow):
             p, "Photo &consent…", lambda: self.open_consent(), "Ctrl+Shift+K",
             "Record or withdraw the patient's consent for the selected photos (or the compared pair)",
         )
+        s = mb.addMenu("&Settings")
+        self._action(s, "&Settings…", self.open_settings, keys.Preferences)
+        self.payer.add_to(p, s)
         lib_menu = mb.addMenu("&Library")
         self.audit_action = self._action(
             lib_menu, "&Audit log…", self.open_audit_log, None, "Who opened, exported or changed which record, and when"
@@ -281,6 +298,7 @@ class MainWindow(QMainWindow):
         ):
             widget.setEnabled(has)
         self.photos_page.set_patient_enabled(has)
+        self.payer.set_patient_enabled(has)
 
     # --- patients ------------------------------------------------------------------------
     def reload_patients(self, select_id: int | None = None) -> None:
@@ -321,7 +339,8 @@ class MainWindow(QMainWindow):
         if patient is None:
             return
         if self.patient is None or patient.id != self.patient.id:
-            self.undo_stack.clear()
+            self.photo_edits.clear()
+        self.figures.forget()  # everything is read afresh below
         self.patient = patient
         log.info("patient %s opened", patient.id)
         if patient.id != self._audited_patient_id:  # once per selection change, not per refresh
@@ -379,7 +398,7 @@ class MainWindow(QMainWindow):
         self.compare.focus_pictures()
         return task
 
-    def _pair_changed(self, context: PairContext) -> None:
+    def pair_figures_changed(self, context: PairContext) -> None:
         try:
             self.pair_figures.set_pair(context.course_report, context.before.taken_at, context.after.taken_at)
         except Exception:  # the comparison stays usable without the figures
@@ -393,17 +412,7 @@ class MainWindow(QMainWindow):
             self.report_status("Two photos selected: press Enter to compare them.", 4000)
 
     def edit_photo(self, photo_id: int, field: str, value: str | None) -> None:
-        photo = next((p for p in self.photos if p.id == photo_id), None)
-        if photo is not None:
-            self.undo_stack.push(PhotoEditCommand(self._write_photo, photo_id, field, getattr(photo, field), value))
-
-    def _write_photo(self, photo_id: int, field: str, value: str | None) -> None:
-        try:
-            row = la.update_photo(self.library, photo_id, **{field: value})
-        except Exception as exc:
-            show_error(self, "The change could not be saved", exc)
-            return
-        self._photos_updated([row])
+        self.photo_edits.edit_label(photo_id, field, value)
 
     def _photos_updated(self, rows: list[la.PhotoRow]) -> None:
         if not rows:
@@ -487,7 +496,9 @@ class MainWindow(QMainWindow):
         store = getattr(getattr(self.library, "store", None), "root", None)
         if current and store is not None:
             current = f"{current} (originals in {store})"
-        SettingsDialog(self.settings_store, self, current_library=current).exec()
+        if SettingsDialog(self.settings_store, self, current_library=current).exec() and self.patient is not None:
+            # e.g. the period a treatment day's photos belong to: the figures are read afresh
+            self.figures.changed(self.patient.id, library_changes.COURSE)
 
     # --- window state --------------------------------------------------------------------
     def toggle_full_screen(self) -> None:
@@ -501,6 +512,7 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def save_geometry(self) -> None:
+        self.settings_store.set_inspector_wanted(self.inspector_dock.wanted())
         save_window(self, self.settings_store)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
@@ -514,6 +526,7 @@ class MainWindow(QMainWindow):
         """Wait for workers and release the face model (call once the window is closed)."""
         self.imports.cancel()
         self.labeller.cancel()
+        self.figures.close()
         self.loader.wait()
         QThreadPool.globalInstance().waitForDone(10_000)
         self.loader.clear()

@@ -9,6 +9,7 @@ from here and the panel recomputes when they report a change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -74,6 +75,8 @@ class MigrainePanel(QWidget):
         super().__init__(parent)
         self._library: Any = None
         self._patient_id: int | None = None
+        # () -> CourseSettings, e.g. which period a treatment day's photos belong to; None = defaults
+        self.course_settings: Callable[[], Any] | None = None
         self.report: Any = None
         self.error: str | None = None
         self.empty_reason = ""
@@ -179,7 +182,8 @@ class MigrainePanel(QWidget):
             return
         self._set_enabled(True)
         try:
-            self.report = course_io.load_report(self._library, self._patient_id)
+            settings = self.course_settings() if self.course_settings is not None else None
+            self.report = course_io.load_report(self._library, self._patient_id, settings=settings)
             self._sessions = course_io.list_sessions(self._library, self._patient_id)
             questionnaires = course_io.list_questionnaires(self._library, self._patient_id)
         except PhotoCompareError as exc:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.course import CourseReport
+from photocompare.core.course import CourseReport, CourseSettings
 from photocompare.library import api as la
 from photocompare.ui.pair_flow import PairSuggestions
 from photocompare.ui.photo_grid import PhotoGridModel, PhotoGridView
@@ -50,9 +50,13 @@ class PhotosPage(QWidget):
     import_requested = Signal()
     photos_shown = Signal()  # after a (re)load: nothing in the grid is selected any more
 
-    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, library: Library, course_settings: Callable[[], CourseSettings | None] = lambda: None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.library = library
+        self.course_settings = course_settings  # read on the GUI thread: QSettings stays there
         self.patient: la.PatientRow | None = None
         self.photos: list[la.PhotoRow] = []
         self.report: CourseReport | None = None
@@ -100,12 +104,13 @@ class PhotosPage(QWidget):
         """Read and show `patient`'s photos and course now."""
         self.patient = patient
         photos = la.list_photos(self.library, patient.id)
-        self._show(patient, photos, la.load_course_report(self.library, patient.id), keep_selection)
+        report = la.load_course_report(self.library, patient.id, settings=self.course_settings())
+        self._show(patient, photos, report, keep_selection)
 
     def reload_async(self, on_error: Callable[[BaseException], None], then: Callable[[], None]) -> Task | None:
         """Read the photos and course on a worker (after an import of hundreds of photos the
         query alone would stall the window), show them, then call `then()` (also after an error)."""
-        patient, library = self.patient, self.library
+        patient, library, settings = self.patient, self.library, self.course_settings()
         if patient is None:
             then()
             return None
@@ -120,7 +125,8 @@ class PhotosPage(QWidget):
             then()
 
         return run_task(
-            lambda _ctx: (la.list_photos(library, patient.id), la.load_course_report(library, patient.id)),
+            lambda _ctx: (la.list_photos(library, patient.id),
+                          la.load_course_report(library, patient.id, settings=settings)),
             on_done=done, on_error=failed,
         )
 

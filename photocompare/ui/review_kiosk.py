@@ -1,6 +1,9 @@
 """Review mode as a kiosk: while the patient looks at their own progress, every other window
 of the app is hidden — and stays hidden if it tries to appear (an import summary, an error
-box) — so the patient never sees another record. Leaving review mode brings them back."""
+box) — so the patient never sees another record. Leaving review mode brings them back.
+
+Entering, leaving and every wrong PIN typed to leave go to the audit log: a locked screen that
+someone tried to unlock is worth knowing about."""
 
 from __future__ import annotations
 
@@ -83,6 +86,9 @@ class ReviewKiosk(QObject):
         log.info("review mode opened for patient %s", patient.id)
         self.audit_trail.record("REVIEW_MODE_ENTERED", patient.id, patient.external_id)
         window.left.connect(self._left)
+        window.left.connect(lambda: self.audit_trail.record("REVIEW_MODE_LEFT", patient.id, patient.external_id))
+        window.pin_refused.connect(
+            lambda: self.audit_trail.record("REVIEW_PIN_REFUSED", patient.id, patient.external_id))
         self._hide_others(window)
         window.show()
         return window

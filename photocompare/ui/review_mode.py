@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photocompare.core import figures_format
 from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course_format import (
     as_date,
@@ -106,17 +107,14 @@ def summary_sentence(report: Any, after_period: Any | None) -> str:
     text = f"Headache days went from {_days(before)} to {_days(after)} per 28 days"
     if change is None:
         return text + "."
-    change = float(change)
-    if change <= -0.5:
-        return text + f" — {abs(change):.0f} % fewer."
-    if change >= 0.5:
-        return text + f" — {change:.0f} % more."
-    return text + " — about the same."
+    change = float(change)  # shown through figures_format, as in the table and the core's sentence
+    if abs(change) < 0.5:
+        return text + " — about the same."
+    return text + f" — {figures_format.fmt_pct_size(change)} {'fewer' if change < 0 else 'more'}."
 
 
 def _days(value: Any) -> str:
-    v = float(value)
-    return f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
+    return figures_format.fmt_per28(float(value))
 
 
 def migraine_sentence(report: Any, after_period: Any | None) -> str:
@@ -187,6 +185,7 @@ class ReviewWindow(QWidget):
     """
 
     left = Signal()  # emitted once the user has left review mode
+    pin_refused = Signal()  # a wrong PIN was entered to leave (each attempt; for the audit log)
 
     def __init__(
         self,
@@ -343,6 +342,7 @@ class ReviewWindow(QWidget):
                     return False
                 if self.check_pin(dialog.pin()):
                     break
+                self.pin_refused.emit()
                 dialog.message.setText("Wrong PIN. Try again, or Cancel to stay.")
                 dialog.pin_edit.clear()
         self._allow_close = True
@@ -353,6 +353,7 @@ class ReviewWindow(QWidget):
     def leave_with_pin(self, pin: str) -> bool:
         """Leave if `pin` is right (or none is set); otherwise stay. True when left."""
         if self.pin_required and not self.check_pin(pin):
+            self.pin_refused.emit()
             return False
         self._allow_close = True
         self.left.emit()

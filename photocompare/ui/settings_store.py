@@ -207,6 +207,13 @@ class SettingsStore:
     def set_window_state(self, state: QByteArray) -> None:
         self._q.setValue("window/state", state)
 
+    def inspector_wanted(self) -> bool:
+        """Whether the photo inspector was open when the app was last closed (default open)."""
+        return self._q.value("window/inspector_open", True, bool)
+
+    def set_inspector_wanted(self, on: bool) -> None:
+        self._q.setValue("window/inspector_open", bool(on))
+
     def last_import_dir(self) -> str:
         return self._q.value("import/last_dir", str(Path.home()), str) or str(Path.home())
 

@@ -2,9 +2,10 @@
 
 Both ask first what the sheet is for (the use decides whose consent is needed), check consent
 and build the sheet's data on a worker, and record what left the library in the audit log. A
-refusal for lack of consent offers to record consent right there. The export dialog and the
-printer dialog are collaborators (`run_dialog`, `choose_printer`) with defaults, so the flow
-can be driven without a person at the screen.
+refusal for lack of consent offers to record consent right there; once it is recorded, the
+same export (file name, use, paper) goes on by itself. The export dialog and the printer
+dialog are collaborators (`run_dialog`, `choose_printer`) with defaults, so the flow can be
+driven without a person at the screen.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from photocompare.export.deidentify import suggested_filename
 from photocompare.export.sheet_data import SheetData
 from photocompare.library import api as la
 from photocompare.library import consent as consent_gate
+from photocompare.library import course_repo
 from photocompare.ui.audit_flow import AuditTrail
 from photocompare.ui.compare_view import PairContext
 from photocompare.ui.export_dialog import ExportDialog, ExportOptions
@@ -72,10 +74,11 @@ def build_sheet(
     library: Library, context: PairContext, pics: PairPictures, options: ExportOptions, defaults: SheetDefaults
 ) -> SheetData:
     """Worker side: the consent gate first (a refusal is audited by library.consent), then the
-    sheet's data."""
+    sheet's data, with the clinic logo and the clinician's notes on the periods shown."""
     consent_gate.require_consent(library, [context.before.id, context.after.id], options.use)
     patient = context.patient
     before = context.before
+    notes = course_repo.load_notes(library, patient.id) if patient is not None else {}
     return sheet.build_sheet_data(
         pics.result,
         context.course_report,
@@ -86,7 +89,9 @@ def build_sheet(
         deidentify=options.deidentify,
         view_label=" / ".join(x for x in (before.view_label, before.expression_label) if x) or None,
         clinic_name=defaults.clinic_name,
+        clinic_logo=defaults.logo_path or None,
         clinician=defaults.clinician_name,
+        period_notes=notes,
         before_taken_at=before.taken_at,
         after_taken_at=context.after.taken_at,
     )
@@ -119,6 +124,7 @@ class SheetExport(QObject):
         self.choose_printer = choose_printer
         self.run_dialog = run_dialog
         self.printer: QPrinter | None = None  # kept alive until the print worker is done
+        self.retry_task: Task | None = None  # the export re-run after consent was recorded
 
     def _ready(self, context: PairContext | None, pics: PairPictures | None) -> bool:
         """Whether the pair can make a sheet; if not, the user is told why."""
@@ -193,19 +199,19 @@ class SheetExport(QObject):
             self.finished.emit(result)
 
         def failed(exc: BaseException) -> None:
+            self.report_status("", 0)  # no longer "writing the sheet…"
             self.finished.emit(exc)
             if isinstance(exc, ConsentMissing):
                 box = open_warning(
                     self.parent_widget,
                     "Export refused: no consent",
                     f"This sheet is not written: the patient has not consented to these photos being used "
-                    f"for {options.use_label}.\n\n{exc}\n\nIf the patient has agreed, record it with "
-                    "Record consent… (Patient ▸ Photo consent…), then export again; or choose the use "
-                    "they agreed to.",
+                    f"for {options.use_label}.\n\n{exc}\n\nIf the patient has agreed, choose Record "
+                    "consent…: once it is recorded the sheet is written as you chose. Otherwise export "
+                    "again for the use they agreed to.",
                 )
                 record = box.addButton("Record consent…", QMessageBox.ButtonRole.ActionRole)
-                pair = [context.before, context.after]
-                record.clicked.connect(lambda: self.open_consent(pair, options.use))
+                record.clicked.connect(lambda: self.record_consent_and_retry(context, pics, out, options))
                 return
             if not isinstance(exc, PhotoCompareError):
                 log.error("sheet export failed: %s", exc, exc_info=exc)
@@ -213,6 +219,24 @@ class SheetExport(QObject):
 
         self.report_status("Checking consent and writing the sheet…", 0)
         return run_task(work, on_done=done, on_error=failed)
+
+    def record_consent_and_retry(
+        self, context: PairContext, pics: PairPictures, out: str, options: ExportOptions
+    ) -> Task | None:
+        """The refusal's "Record consent…": the consent dialog; if the use is now consented
+        for both photos, the same export goes on (same file, paper and use) — no second trip
+        through the export dialog, nothing typed twice."""
+        pair = [context.before, context.after]
+        self.open_consent(pair, options.use)
+        if consent_gate.missing_consent(self.library, [p.id for p in pair], options.use):
+            self.report_status(
+                f"No consent for {options.use_label} recorded: the sheet was not written.", 8000)
+            self.retry_task = None
+            return None
+        what = "printing" if options.fmt == "print" else f"writing {Path(out).name}"
+        self.report_status(f"Consent recorded: {what}…", 0)
+        self.retry_task = self.run(context, pics, out, options)
+        return self.retry_task
 
     def _audit(self, context: PairContext, options: ExportOptions, files: list[str]) -> Task | None:
         patient = context.patient

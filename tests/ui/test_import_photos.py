@@ -259,3 +259,42 @@ def test_import_progress_reaches_the_window_at_most_ten_times_a_second(
     assert blocker.args[0].counts() == {"imported": 3, "duplicates": 0, "rejected": 0}
     assert bar.values == shown
     flow.dialog.accept()
+
+
+def test_the_import_summary_does_not_block_and_lists_skipped_files(qtbot, library, tmp_path, bad_images):
+    from photocompare.ui.import_flow import PHOTO_FILTER
+
+    assert "*.avif" in PHOTO_FILTER and "*.pgm" in PHOTO_FILTER and "*.heic" in PHOTO_FILTER
+    folder = tmp_path / "visit"
+    folder.mkdir()
+    shutil.copy(_faces() / "obama_small.jpg", folder / "front.jpg")
+    shutil.copy(bad_images / "truncated_jpeg.jpg", folder / "broken.jpg")
+    (folder / "consent form.txt").write_text("signed", encoding="utf-8")
+    w = _window(qtbot, library, tmp_path)
+    try:
+        _new_patient(w)
+        summary = _run_import(qtbot, w, [folder])
+        assert summary.skipped and summary.counts() == {"imported": 1, "duplicates": 0, "rejected": 1}
+        dialog = w.imports.dialog
+        assert not dialog.isVisible(), "the report must not wait to be closed by hand"
+        message = w.statusBar().currentMessage()
+        assert message == "Import finished: 1 imported, 1 rejected, 1 skipped (not a photo)."
+        assert w.imports.details_button.isVisible()
+        assert w.imports.details_button.text() == f"{message}  Details…"
+        w.imports.details_button.click()
+        assert dialog.isVisible()
+        assert dialog.rejected_rows("Skipped") == [("consent form.txt", "not a photo file (.txt)")]
+        assert [name for name, _ in dialog.rejected_rows()] == ["broken.jpg"]
+        assert [p.original_name for p in w.photos] == ["front.jpg"]
+    finally:
+        w.close()
+        w.shutdown()
+
+
+def test_a_stopped_import_says_why_and_how_many_were_not_tried():
+    from photocompare.library.importer import ImportSummary
+    from photocompare.ui.import_dialog import summary_sentence
+
+    summary = ImportSummary(imported=[("a.jpg", 1)], stopped="the photo store is read-only", not_tried=7)
+    assert summary_sentence(summary) == (
+        "Import stopped: 1 imported, 7 not tried — the photo store is read-only.")
