@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from photocompare.core.labels import suggest_labels
+from photocompare.core.pair_pictures import landmark_dot_radius_px
 from photocompare.library.api import EXPRESSION_LABELS, VIEW_LABELS, PhotoRow
 from photocompare.ui.qimage import qimage_from_rgb
 from photocompare.ui.workers import TaskContext, run_task
@@ -241,8 +242,11 @@ class Inspector(QWidget):
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(0, 255, 180, 220))
-            r = max(1.0, pm.width() / 400)
-            for x, y in np.asarray(face.landmarks_px)[:, :2] * self._scale:
+            points = np.asarray(face.landmarks_px)[:, :2] * self._scale
+            target = self.preview.size()
+            shown = min(target.width() / max(pm.width(), 1), target.height() / max(pm.height(), 1))
+            r = landmark_dot_radius_px(points, shown if shown > 0 else 1.0)
+            for x, y in points:
                 p.drawEllipse(QPointF(float(x), float(y)), r, r)
             p.end()
         target = self.preview.size()

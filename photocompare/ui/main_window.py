@@ -38,6 +38,7 @@ from photocompare.core.analysis_service import AnalysisService
 from photocompare.core.course import CourseReport
 from photocompare.library import api as la
 from photocompare.library import changes as library_changes
+from photocompare.library.descriptors import descriptor_cache
 from photocompare.library.importer import ImportSummary
 from photocompare.ui.about_dialog import AboutDialog
 from photocompare.ui.audit_flow import AuditTrail
@@ -108,7 +109,10 @@ class MainWindow(QMainWindow):
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         self.library = library
         self.settings_store = settings or SettingsStore()
-        self.analysis = analysis or AnalysisService(getattr(library, "limits", None))
+        self.analysis = analysis or AnalysisService(
+            getattr(library, "limits", None),
+            descriptor_cache=descriptor_cache(library) if library is not None else None,
+        )
         self._owns_analysis = analysis is None
         self.suggest_after_import = suggest_labels_after_import
         self.patient: la.PatientRow | None = None
@@ -176,6 +180,7 @@ class MainWindow(QMainWindow):
         self.photos_page.compare_requested.connect(self.compare_selected)
         self.photos_page.import_requested.connect(self.import_files_dialog)
         self.photos_page.suggestions.pair_chosen.connect(self.open_pair)
+        self.photos_page.suggestions.set_analysis(self.analysis, self.settings_store.thresholds)
         self.photos_page.photos_shown.connect(lambda: self.inspector.show_photo(None))
         # the page's parts the rest of the window (and a test driving it) works with
         self.grid, self.grid_model, self.loader = self.photos_page.grid, self.photos_page.grid_model, self.photos_page.loader
@@ -520,6 +525,7 @@ class MainWindow(QMainWindow):
         self.compare.stop()
         self.imports.cancel()
         self.labeller.cancel()
+        self.photos_page.suggestions.cancel()
         super().closeEvent(event)
 
     def shutdown(self) -> None:
