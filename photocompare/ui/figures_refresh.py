@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -22,8 +22,22 @@ from photocompare.library import changes
 from photocompare.ui.library_events import LibraryEvents
 from photocompare.ui.workers import Task
 
-if TYPE_CHECKING:
-    from photocompare.ui.main_window import MainWindow
+
+class MainWindowParts(Protocol):
+    """What the refresh needs of the main window (a protocol, so this module need not import
+    the window that imports it)."""
+
+    library: Any
+    patient: la.PatientRow | None
+    photos: list[la.PhotoRow]
+    course_report: Any
+    imports: Any
+    compare: Any
+    migraine_panel: Any
+
+    def reload_photos_async(self, then: Any = None) -> Any: ...
+    def pair_figures_changed(self, *args: Any) -> Any: ...
+    def report_status(self, text: str, timeout_ms: int = ...) -> None: ...
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +45,8 @@ log = logging.getLogger(__name__)
 class FiguresRefresh(QObject):
     """Connects `window` to its library's change notification, once."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: MainWindowParts) -> None:
+        super().__init__(window)  # type: ignore[arg-type]  # the window is a QObject
         self.window = window
         self.events = LibraryEvents(window.library, self)
         self.events.changed.connect(self.changed)
