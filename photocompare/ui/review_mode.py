@@ -73,6 +73,20 @@ def verify_pin(pin: str, pin_hash: str) -> bool:
 
 
 # --- what the window shows -----------------------------------------------------------------------
+# Shown when the identity check says the two photos are of different people: the patient is
+# told plainly, and the photos stay side by side as taken, never aligned one onto the other.
+OTHER_PERSON_BADGE = "as taken — may show another person"
+OTHER_PERSON_TEXT = ("The after photo may show another person, so it is not laid over the "
+                     "before photo. Please ask your clinician.")
+
+
+@dataclass(frozen=True)
+class OtherPerson:
+    """A pair whose identity check failed; `message` is the check's own sentence."""
+
+    message: str
+
+
 @dataclass(frozen=True)
 class ReviewPair:
     label: str  # "Cycle 2"
@@ -215,6 +229,8 @@ class ReviewWindow(QWidget):
         self._align = align
         self._tasks: list[Any] = []
         self._aligned: dict[int, QImage] = {}  # pair index -> aligned "after" picture
+        # pair index -> why its "after" photo may show someone else (never aligned onto "before")
+        self._other_person: dict[int, str] = {}
         self._pin_dialog = pin_dialog  # makes the PIN prompt (a different one at a kiosk)
 
         self.patient = _resolve_patient(library, patient_id)
@@ -374,11 +390,13 @@ class ReviewWindow(QWidget):
         after_caption = _caption("After", pair.after, pair.after_period)
         if index in self._aligned:
             self.after_view.set_image(self._aligned[index], after_caption, "aligned to before")
+        elif index in self._other_person:
+            self.after_view.set_image(after_img, after_caption, OTHER_PERSON_BADGE)
         else:
             self.after_view.set_image(after_img, after_caption, "as taken")
         self.summary_label.setText(summary_sentence(self.report, pair.after_period))
-        self.detail_label.setText(self._detail_text(pair.after_period))
-        if self._align and index not in self._aligned:
+        self.detail_label.setText(self._detail_text(pair.after_period, index))
+        if self._align and index not in self._aligned and index not in self._other_person:
             self._start_alignment(index, pair)
 
     # internals --------------------------------------------------------------------------
@@ -391,8 +409,10 @@ class ReviewWindow(QWidget):
         self.summary_label.setText(summary_sentence(self.report, latest) or "No comparison yet.")
         self.detail_label.setText(self._detail_text(latest))
 
-    def _detail_text(self, period: Any | None) -> str:
+    def _detail_text(self, period: Any | None, index: int | None = None) -> str:
         parts = [migraine_sentence(self.report, period)]
+        if index is not None and index in self._other_person:
+            parts.insert(0, OTHER_PERSON_TEXT)
         base = baseline_of(self.report)
         if base is not None and period is not None and period is not base:
             parts.append(
@@ -419,7 +439,13 @@ class ReviewWindow(QWidget):
         analysis = self._analysis_service()
 
         def work(ctx) -> Any:
-            result = analysis.compare(pair.before.path, pair.after.path, None, align=True)
+            result = analysis.compare(
+                pair.before.path, pair.after.path, None, align=True,
+                keys=(pair.before.sha256, pair.after.sha256),
+            )
+            identity = result.checks.get("identity")
+            if identity is not None and identity.status == "fail":
+                return OtherPerson(identity.message)  # two people are never laid over each other
             if result.alignment is None:
                 return None
             before = load_rgb(pair.before.path, max_side=1600)
@@ -435,6 +461,14 @@ class ReviewWindow(QWidget):
 
         def done(warped: Any) -> None:
             if warped is None:
+                return
+            if isinstance(warped, OtherPerson):
+                self._other_person[index] = warped.message
+                if getattr(self, "current_pair", None) is pair:
+                    self.after_view.set_image(
+                        self.after_view.image(), self.after_view.caption(), OTHER_PERSON_BADGE
+                    )
+                    self.detail_label.setText(self._detail_text(pair.after_period, index))
                 return
             try:
                 image = qimage_from_rgb(warped)

@@ -19,6 +19,7 @@ from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.review_mode import ReviewWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+from tests.conftest import shared_path  # noqa: E402
 
 
 @pytest.fixture
@@ -104,9 +105,9 @@ def test_review_mode_aligns_with_the_shared_analysis_service_only(qtbot, window,
     calls = []
     real_compare = analysis.compare
 
-    def spy(before, after, thresholds=None, align=True):
+    def spy(before, after, thresholds=None, align=True, **keys):
         calls.append((before, after))
-        return real_compare(before, after, thresholds, align=align)
+        return real_compare(before, after, thresholds, align=align, **keys)
 
     class NoSecondAnalyzer:
         def __init__(self, *a, **k):
@@ -178,3 +179,36 @@ def test_review_mode_hides_every_other_window_until_it_is_left(qtbot, window, tm
     qtbot.addWidget(again)
     again.show()
     assert again.isVisible()
+
+
+def _dated_copy(source: Path, target: Path, taken: str) -> Path:
+    """`source` re-saved with an EXIF capture date, as a camera would write it."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0132] = taken
+    exif.get_ifd(0x8769)[0x9003] = taken
+    Image.open(source).convert("RGB").save(target, quality=92, exif=exif)
+    return target
+
+
+def test_review_mode_never_lays_another_persons_photo_over_the_patients(qtbot, tmp_path, analysis):
+    from photocompare.library.importer import import_paths
+    from photocompare.ui.review_mode import OTHER_PERSON_BADGE
+
+    train = shared_path("faces", "face_recognition-examples", "examples", "knn_examples", "train")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    before = _dated_copy(train / "biden" / "biden2.jpg", folder / "before.jpg", "2026:01:05 10:00:00")
+    after = _dated_copy(next((train / "obama").iterdir()), folder / "after.jpg", "2026:04:01 10:00:00")
+    with Library.open(tmp_path / "lib") as lib:
+        import_paths(lib, [before, after], "P-2")
+        patient = la.find_patient(lib, "P-2")
+        review = ReviewWindow(lib, patient.id, analysis=analysis)
+        qtbot.addWidget(review)
+        review.show()
+        assert len(review.pairs) == 1
+        qtbot.waitUntil(lambda: review.after_view.badge() == OTHER_PERSON_BADGE, timeout=60_000)
+        assert not review.aligned_pairs(), "two people are never aligned one onto the other"
+        assert "may show another person" in review.detail_label.text()
+        review.close()
