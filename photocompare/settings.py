@@ -184,6 +184,11 @@ class CaptureSettings:
     # distance of the two, and a sharpness FAIL stays visible as long as
     # blur_fail_iod × this > blur_min_px (0.015 × 96 = 1.44 px > 1.2 px).
     live_pair_max_iod_px: float = 96.0
+    # The slow parts of the pair measures (the blur ladder and the relighting plane: about two
+    # thirds of their cost) are taken on every Nth frame with a face, and always again on a
+    # frame about to be captured automatically (the captured frame itself must pass them);
+    # frames in between carry the last figures. Exposure and colour are measured every frame.
+    live_slow_measures_every_frames: int = 5
     # Live `ready` (and so the automatic capture) accepts a sharpness WARN; a FAIL still blocks.
     # A webcam or an HDMI live view is rarely as crisp as a DSLR baseline, so a strict rule
     # would keep auto-capture from ever firing, and the saved frame is checked again in full

@@ -26,7 +26,11 @@ What a frame costs, and why it is cheaper than `check` without checking less:
   for each photo are not needed: lighting and sharpness are judged on the aligned pair;
 * the pair measures (`core.pair_measures.measure_pair`, exactly as `check` calls it) run on
   copies reduced to `CaptureSettings.live_pair_max_iod_px` between the eyes, aligned by the
-  landmark fit refined at a small working scale; the baseline's copy is made once;
+  landmark fit refined at a small working scale; the baseline's copy, and its half of the
+  measure (`pair_measures.prepare_before`), are made once; exposure and colour are measured on
+  every frame, the two slow parts (the blur ladder and the relighting plane) on every
+  `CaptureSettings.live_slow_measures_every_frames`-th frame and always again on the frame
+  about to be captured automatically, so what is saved has passed them itself;
 * the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
   after the tracking was lost (no face, or the face jumped), never per frame; its similarity
   enters every frame's checks.
@@ -42,6 +46,7 @@ still works.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -66,7 +71,7 @@ from photocompare.core.align import (
     similarity_from_matrix,
     similarity_lk,
 )
-from photocompare.core.checks import PASS, WARN, PairCheck, pair_checks
+from photocompare.core.checks import PASS, WARN, PairCheck, check_sharpness, grade, pair_checks
 from photocompare.core.errors import ModelMissing, PhotoCompareError
 from photocompare.core.face import (
     _LIVE,
@@ -86,7 +91,12 @@ from photocompare.core.measures import (
     measure_side_effects,
     roll_from_landmarks,
 )
-from photocompare.core.pair_measures import PairMeasures, measure_pair
+from photocompare.core.pair_measures import (
+    PairMeasures,
+    PreparedBefore,
+    measure_pair,
+    prepare_before,
+)
 from photocompare.settings import CaptureSettings, CheckThresholds, ImageLimits
 
 log = logging.getLogger(__name__)
@@ -240,15 +250,20 @@ class Baseline:
     def registration(self) -> _Registration:
         return _Registration(self)
 
-    def pair_copy(self, max_iod_px: float) -> _ReducedCopy:
-        """The baseline's reduced copy for the pair measures (made once per size)."""
+    def pair_copy(
+        self, max_iod_px: float, thresholds: CheckThresholds
+    ) -> tuple[_ReducedCopy, PreparedBefore]:
+        """The baseline's reduced copy for the pair measures and its half of `measure_pair`
+        (made once per size and thresholds)."""
+        key = (float(max_iod_px), thresholds)
         with _COPY_LOCK:
             cache = self.__dict__.setdefault("_pair_copies", {})
-            if max_iod_px not in cache:
+            if key not in cache:
                 assert self.measures.face is not None
                 pts = self.measures.face.landmarks_px[:, :2] * self.scale
-                cache[max_iod_px] = _reduce_around(self.rgb, pts, max_iod_px, whole=True)
-            return cache[max_iod_px]
+                copy = _reduce_around(self.rgb, pts, max_iod_px, whole=True)
+                cache[key] = (copy, prepare_before(copy.rgb, copy.points, thresholds))
+            return cache[key]
 
 
 _COPY_LOCK = threading.Lock()
@@ -474,13 +489,16 @@ def live_pair_measures(
     to_baseline: np.ndarray,
     thresholds: CheckThresholds,
     max_iod_px: float,
+    slow: LiveSlowMeasures | None = None,
+    index: int = 0,
 ) -> PairMeasures:
     """`measure_pair` of the baseline and the frame, as `check` runs it, on reduced copies.
 
     `frame_rgb` is the frame's analysed copy; `to_baseline` (2x3) takes frame full-resolution
-    px to baseline full-resolution px (`frame_to_baseline`)."""
+    px to baseline full-resolution px (`frame_to_baseline`). With `slow`, the blur and the
+    relighting are measured only when due (`LiveSlowMeasures`), their last figures used between."""
     assert frame.face is not None and baseline.measures.face is not None
-    bc = baseline.pair_copy(max_iod_px)
+    bc, prepared = baseline.pair_copy(max_iod_px, thresholds)
     fs = frame.analysis_scale
     fc = _reduce_around(frame_rgb, frame.face.landmarks_px[:, :2] * fs, max_iod_px)
     a2b = (
@@ -490,10 +508,62 @@ def live_pair_measures(
         @ np.diag([1 / fs, 1 / fs, 1.0])
         @ np.linalg.inv(fc.from_analysed())
     )
-    return measure_pair(
-        bc.rgb, bc.points, fc.rgb, fc.points, a2b, baseline.measures.face.interocular_px,
-        thresholds,
+    b_iod = baseline.measures.face.interocular_px
+    args = (bc.rgb, bc.points, fc.rgb, fc.points, a2b, b_iod, thresholds)
+    if slow is None or slow.due(index):
+        pm = measure_pair(*args, before=prepared)
+        if slow is not None:
+            slow.store(index, pm, _slow_parts_pass(pm, thresholds, slow.accept_sharpness_warn))
+        return pm
+    pm = measure_pair(*args, blur=False, relight=False, before=prepared)
+    return dataclasses.replace(pm, **slow.figures)
+
+
+def _slow_parts_pass(pm: PairMeasures, t: CheckThresholds, accept_sharpness_warn: bool) -> bool:
+    """True when the relighting and the blur of a full measure do not stand in the way of
+    `ready` (relighting passes; sharpness passes, or warns where a warn is accepted)."""
+    relight = grade(pm.relight_ev_per_iod, t.relight_warn_ev_per_iod) == PASS and grade(
+        pm.relight_spread_ev, t.relight_spread_warn_ev
+    ) == PASS
+    sharp = check_sharpness(pm, t).status
+    return relight and (sharp == PASS or (sharp == WARN and accept_sharpness_warn))
+
+
+class LiveSlowMeasures:
+    """The slow parts of a frame's pair measures (the blur ladder and the relighting plane):
+    taken on the first frame of a face, every `every` frames after, and whenever `force()`
+    asks (a frame about to be captured); frames in between carry the last figures — only ever
+    ones that do not block `ready`: while they would, every frame is measured in full."""
+
+    FIELDS = (
+        "relight_ev_per_iod", "relight_u_ev_per_iod", "relight_v_ev_per_iod",
+        "relight_spread_ev", "blur_sigma_iod", "blur_sigma_px", "blurrier",
+        "blur_compared_iod_px",
     )
+
+    def __init__(self, every: int, accept_sharpness_warn: bool = True) -> None:
+        self.every = max(1, int(every))
+        self.accept_sharpness_warn = accept_sharpness_warn
+        self.figures: dict[str, Any] = {}
+        self.measured_index: int | None = None
+        self._forced = False
+
+    def due(self, index: int) -> bool:
+        last = self.measured_index
+        return self._forced or last is None or index - last >= self.every or index < last
+
+    def store(self, index: int, pm: PairMeasures, passed: bool = True) -> None:
+        """Keep the figures of a frame measured in full. Figures that do not pass are never
+        carried to later frames: the next frame is measured in full again (`passed=False`)."""
+        self.figures = {name: getattr(pm, name) for name in self.FIELDS}
+        self.measured_index, self._forced = index, not passed
+
+    def force(self) -> None:
+        self._forced = True
+
+    def reset(self) -> None:
+        """The face was lost: the next face is measured in full on its first frame."""
+        self.measured_index = None
 
 
 def live_ready(checks: dict[str, PairCheck], capture: CaptureSettings | None = None) -> bool:
@@ -519,6 +589,7 @@ def evaluate_frame(
     identity_similarity: float | None = None,
     identity_note: str | None = None,
     capture: CaptureSettings | None = None,
+    slow: LiveSlowMeasures | None = None,
 ) -> FrameGuidance:
     """Compare one measured frame with the baseline using the pair checks of `check`.
 
@@ -526,12 +597,15 @@ def evaluate_frame(
     colour, light direction, blur) are taken on it, and the roll difference comes from the
     intensity-refined alignment, as in `check`. `identity_similarity` comes from
     `LiveIdentity` (computed once per tracked face); None means "not checked" and
-    `identity_note` then says why (e.g. the identity model is missing)."""
+    `identity_note` then says why (e.g. the identity model is missing). `slow` (see
+    `LiveSlowMeasures`) takes blur and relighting at a lower rate; without it, every frame."""
     thresholds = thresholds or CheckThresholds()
     capture = capture or CaptureSettings()
     size = (frame.width, frame.height)
     b = baseline.measures
     if frame.face is None or b.face is None:
+        if slow is not None:
+            slow.reset()
         return FrameGuidance(index, False, None, None, None, None, None, None, False, frame_size=size)
     if frame_rgb is None:
         raise ValueError("evaluate_frame needs the frame's analysed copy for the pair measures")
@@ -539,7 +613,8 @@ def evaluate_frame(
     rotation_deg, _scale = similarity_from_matrix(to_baseline)
     roll_diff = -rotation_deg
     pair = live_pair_measures(
-        baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px
+        baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
+        slow, index,
     )
     checks = pair_checks(
         b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,
@@ -948,6 +1023,10 @@ class LiveGuide:
 
         assert self.baseline is not None
         identity = self.identity = LiveIdentity(self.baseline, self._identity_model)
+        slow = LiveSlowMeasures(
+            self.capture_settings.live_slow_measures_every_frames,
+            self.capture_settings.live_ready_accepts_sharpness_warn,
+        )
 
         def measures() -> None:
             held = 0
@@ -957,12 +1036,23 @@ class LiveGuide:
                     frame = analyzer.measure_frame(
                         item.small, item.detections or [], (item.rgb.shape[1], item.rgb.shape[0])
                     )
-                    g = evaluate_frame(
-                        item.index, self.baseline, frame, self.thresholds, item.small,
-                        identity_similarity=identity.update(frame, item.small),
-                        identity_note=identity.note,
-                        capture=self.capture_settings,
-                    )
+                    similarity = identity.update(frame, item.small)
+
+                    def evaluate(frame=frame, item=item, similarity=similarity) -> FrameGuidance:
+                        return evaluate_frame(
+                            item.index, self.baseline, frame, self.thresholds, item.small,
+                            identity_similarity=similarity, identity_note=identity.note,
+                            capture=self.capture_settings, slow=slow,
+                        )
+
+                    g = evaluate()
+                    if (
+                        g.ready and self.auto_capture and held + 1 >= self.hold_frames
+                        and not stretch_taken and slow.measured_index != item.index
+                    ):
+                        # About to be captured: its own blur and light must be measured.
+                        slow.force()
+                        g = evaluate()
                     self.last_guidance = g
                     counts["processed"] += 1
                     if on_result is not None:
