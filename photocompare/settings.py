@@ -185,9 +185,9 @@ class CaptureSettings:
     # blur_fail_iod × this > blur_min_px (0.015 × 96 = 1.44 px > 1.2 px).
     live_pair_max_iod_px: float = 96.0
     # The slow parts of the pair measures (the blur ladder and the relighting plane: about two
-    # thirds of their cost) are taken on every Nth frame with a face, and always again on a
-    # frame about to be captured automatically (the captured frame itself must pass them);
-    # frames in between carry the last figures. Exposure and colour are measured every frame.
+    # thirds of their cost) are taken on every frame that could be `ready` (so readiness and
+    # the automatic capture always rest on the frame's own measures) and otherwise on every
+    # Nth frame with a face, their figures carried between. Exposure and colour: every frame.
     live_slow_measures_every_frames: int = 5
     # Live `ready` (and so the automatic capture) accepts a sharpness WARN; a FAIL still blocks.
     # A webcam or an HDMI live view is rarely as crisp as a DSLR baseline, so a strict rule

@@ -28,9 +28,10 @@ What a frame costs, and why it is cheaper than `check` without checking less:
   copies reduced to `CaptureSettings.live_pair_max_iod_px` between the eyes, aligned by the
   landmark fit refined at a small working scale; the baseline's copy, and its half of the
   measure (`pair_measures.prepare_before`), are made once; exposure and colour are measured on
-  every frame, the two slow parts (the blur ladder and the relighting plane) on every
-  `CaptureSettings.live_slow_measures_every_frames`-th frame and always again on the frame
-  about to be captured automatically, so what is saved has passed them itself;
+  every frame, the two slow parts (the blur ladder and the relighting plane) on every frame
+  that could be `ready` and otherwise on every `live_slow_measures_every_frames`-th frame
+  (carried between: they only colour the statuses of frames that are off for another reason),
+  so `ready`, and what is captured, always rests on the frame's own measures;
 * the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
   after the tracking was lost (no face, or the face jumped), never per frame; its similarity
   enters every frame's checks.
@@ -532,8 +533,9 @@ def _slow_parts_pass(pm: PairMeasures, t: CheckThresholds, accept_sharpness_warn
 class LiveSlowMeasures:
     """The slow parts of a frame's pair measures (the blur ladder and the relighting plane):
     taken on the first frame of a face, every `every` frames after, and whenever `force()`
-    asks (a frame about to be captured); frames in between carry the last figures — only ever
-    ones that do not block `ready`: while they would, every frame is measured in full."""
+    asks (`evaluate_frame` does for every frame that would be ready with carried figures);
+    frames in between carry the last figures — only ever ones that do not block `ready`:
+    while they would, every frame is measured in full."""
 
     FIELDS = (
         "relight_ev_per_iod", "relight_u_ev_per_iod", "relight_v_ev_per_iod",
@@ -547,10 +549,16 @@ class LiveSlowMeasures:
         self.figures: dict[str, Any] = {}
         self.measured_index: int | None = None
         self._forced = False
+        # The frame before was ready: the next one most likely is too, and would be measured
+        # twice (with carried figures, then its own) — measure it in full at once.
+        self.previous_ready = False
 
     def due(self, index: int) -> bool:
         last = self.measured_index
-        return self._forced or last is None or index - last >= self.every or index < last
+        return (
+            self._forced or self.previous_ready or last is None
+            or index - last >= self.every or index < last
+        )
 
     def store(self, index: int, pm: PairMeasures, passed: bool = True) -> None:
         """Keep the figures of a frame measured in full. Figures that do not pass are never
@@ -564,6 +572,7 @@ class LiveSlowMeasures:
     def reset(self) -> None:
         """The face was lost: the next face is measured in full on its first frame."""
         self.measured_index = None
+        self.previous_ready = False
 
 
 def live_ready(checks: dict[str, PairCheck], capture: CaptureSettings | None = None) -> bool:
@@ -612,16 +621,28 @@ def evaluate_frame(
     to_baseline = frame_to_baseline(baseline, frame, frame_rgb)  # frame px -> baseline px
     rotation_deg, _scale = similarity_from_matrix(to_baseline)
     roll_diff = -rotation_deg
-    pair = live_pair_measures(
-        baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
-        slow, index,
-    )
-    checks = pair_checks(
-        b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,
-        identity_similarity=identity_similarity,
-    )
-    if identity_similarity is None and identity_note:
-        checks["identity"] = PairCheck(WARN, identity_note, checks["identity"].numbers)
+
+    def measured_checks() -> dict[str, PairCheck]:
+        pair = live_pair_measures(
+            baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
+            slow, index,
+        )
+        checks = pair_checks(
+            b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,
+            identity_similarity=identity_similarity,
+        )
+        if identity_similarity is None and identity_note:
+            checks["identity"] = PairCheck(WARN, identity_note, checks["identity"].numbers)
+        return checks
+
+    checks = measured_checks()
+    if slow is not None and slow.measured_index != index and live_ready(checks, capture):
+        # Carried blur and relighting figures never make a frame ready: measure its own.
+        slow.force()
+        checks = measured_checks()
+    ready = live_ready(checks, capture)
+    if slow is not None:
+        slow.previous_ready = ready
     angle, framing, lighting = checks["angle"].numbers, checks["framing"].numbers, checks["lighting"].numbers
     fb, fa = b.face.framing, frame.face.framing
     iod = max(b.face.interocular_px, 1e-9)
@@ -637,7 +658,7 @@ def evaluate_frame(
         scale_ratio=framing["scale_ratio"],
         offset_iod=framing["offset_iod"],
         exposure_diff_ev=lighting["exposure_diff_ev"],
-        ready=live_ready(checks, capture),
+        ready=ready,
         offset_x_iod=float(dx),
         offset_y_iod=float(dy),
         statuses={name: c.status for name, c in checks.items()},
@@ -1036,23 +1057,11 @@ class LiveGuide:
                     frame = analyzer.measure_frame(
                         item.small, item.detections or [], (item.rgb.shape[1], item.rgb.shape[0])
                     )
-                    similarity = identity.update(frame, item.small)
-
-                    def evaluate(frame=frame, item=item, similarity=similarity) -> FrameGuidance:
-                        return evaluate_frame(
-                            item.index, self.baseline, frame, self.thresholds, item.small,
-                            identity_similarity=similarity, identity_note=identity.note,
-                            capture=self.capture_settings, slow=slow,
-                        )
-
-                    g = evaluate()
-                    if (
-                        g.ready and self.auto_capture and held + 1 >= self.hold_frames
-                        and not stretch_taken and slow.measured_index != item.index
-                    ):
-                        # About to be captured: its own blur and light must be measured.
-                        slow.force()
-                        g = evaluate()
+                    g = evaluate_frame(
+                        item.index, self.baseline, frame, self.thresholds, item.small,
+                        identity_similarity=identity.update(frame, item.small),
+                        identity_note=identity.note, capture=self.capture_settings, slow=slow,
+                    )
                     self.last_guidance = g
                     counts["processed"] += 1
                     if on_result is not None:
