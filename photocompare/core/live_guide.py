@@ -31,7 +31,8 @@ What a frame costs, and why it is cheaper than `check` without checking less:
   every frame, the two slow parts (the blur ladder and the relighting plane) on every frame
   that could be `ready` and otherwise on every `live_slow_measures_every_frames`-th frame
   (carried between: they only colour the statuses of frames that are off for another reason),
-  so `ready`, and what is captured, always rests on the frame's own measures;
+  so `ready`, and what is captured, always rests on the frame's own measures; the blur ladder
+  is searched by galloping (`measure_pair(blur_search="gallop")`, the same σ as the walk);
 * the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
   after the tracking was lost (no face, or the face jumped), never per frame; its similarity
   enters every frame's checks.
@@ -512,7 +513,7 @@ def live_pair_measures(
     b_iod = baseline.measures.face.interocular_px
     args = (bc.rgb, bc.points, fc.rgb, fc.points, a2b, b_iod, thresholds)
     if slow is None or slow.due(index):
-        pm = measure_pair(*args, before=prepared)
+        pm = measure_pair(*args, before=prepared, blur_search="gallop")
         if slow is not None:
             slow.store(index, pm, _slow_parts_pass(pm, thresholds, slow.accept_sharpness_warn))
         return pm

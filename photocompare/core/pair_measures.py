@@ -238,6 +238,7 @@ def measure_pair(
     blur: bool = True,
     relight: bool = True,
     before: PreparedBefore | None = None,
+    blur_search: str = "scan",
 ) -> PairMeasures:
     """Pair measures from the analysed copies (`*_pts` in their own px).
 
@@ -247,6 +248,10 @@ def measure_pair(
     the robust plane are the costliest parts; live guidance takes them at a lower rate). `before`: BEFORE's half prepared
     once by `prepare_before` for these same `before_rgb`, `before_pts` and thresholds (live
     guidance compares many frames with one baseline); the result is the same.
+    `blur_search="gallop"` finds the blur ladder's crossing by doubling then halving the step
+    instead of walking it (about half the blurred copies when the faces differ in sharpness);
+    the same σ whenever the detail ratio falls steadily along the ladder, as it does when
+    blurring one face further only removes detail.
     """
     t = thresholds or CheckThresholds()
     iod_px = _PHOTO_IOD_PX
@@ -293,7 +298,8 @@ def measure_pair(
         low, high = _bounds(log_y, region & clear_b, bright_a, (fa > 0) & ~bright_a)
     if blur:
         sigma_iod, blurrier, compared_iod = _equivalent_blur(
-            before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px
+            before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px,
+            gallop=blur_search == "gallop",
         )
     else:
         sigma_iod, blurrier, compared_iod = nan, None, nan
@@ -351,6 +357,44 @@ def _median_log_ratio(e1: np.ndarray, e2: np.ndarray, mask: np.ndarray) -> float
     return float(np.median(np.log(e1[mask]) - np.log(e2[mask])))
 
 
+def _gallop_blur(
+    sharp: np.ndarray, soft_e: np.ndarray, mask: np.ndarray, window: float, iod_px: float,
+    m_zero: float, which: str,
+) -> tuple[float, str | None, float]:
+    """The walk of `_equivalent_blur` done by doubling, then halving, the ladder step: the
+    first rung where the blurred sharper face has no more detail than the softer one, and the
+    same interpolation from the rung before it."""
+    ladder = _BLUR_LADDER_IOD
+    seen: dict[int, float] = {0: m_zero}
+
+    def m(k: int) -> float:
+        if k not in seen:
+            blurred = cv2.GaussianBlur(sharp, (0, 0), float(ladder[k] * iod_px))
+            seen[k] = _median_log_ratio(_energy_map(blurred, window), soft_e, mask)
+        return seen[k]
+
+    last = len(ladder) - 1
+    lo, hi, step = 0, None, 1
+    while hi is None:
+        k = min(lo + step, last)
+        if m(k) <= 0:
+            hi = k
+        elif k == last:
+            return float(ladder[-1]), which, iod_px
+        else:
+            lo, step = k, step * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if m(mid) <= 0:
+            hi = mid
+        else:
+            lo = mid
+    prev_sigma, prev_m, sigma_k, m_k = float(ladder[lo]), m(lo), float(ladder[hi]), m(hi)
+    f = prev_m / max(prev_m - m_k, 1e-9)
+    sigma = prev_sigma + f * (sigma_k - prev_sigma)
+    return float(sigma), (which if sigma > 0 else None), iod_px
+
+
 def _equivalent_blur(
     before_rgb: np.ndarray,
     before_pts: np.ndarray,
@@ -359,6 +403,7 @@ def _equivalent_blur(
     ma64: np.ndarray,
     iod64: float,
     before_full_iod_px: float,
+    gallop: bool = False,
 ) -> tuple[float, str | None, float]:
     """σ (in eye distances) that turns the sharper face into the softer one's detail level.
 
@@ -391,6 +436,8 @@ def _equivalent_blur(
     eb, ea = _energy_map(lb, window), _energy_map(la, window)
     m0 = _median_log_ratio(eb, ea, mask)
     sharp, soft_e, which = (lb, ea, "after") if m0 >= 0 else (la, eb, "before")
+    if gallop:
+        return _gallop_blur(sharp, soft_e, mask, window, iod_px, abs(m0), which)
     prev_sigma, prev_m = 0.0, abs(m0)
     for sigma_iod in _BLUR_LADDER_IOD[1:]:
         blurred = cv2.GaussianBlur(sharp, (0, 0), float(sigma_iod * iod_px))
