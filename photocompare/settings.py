@@ -215,6 +215,23 @@ class CaptureSettings:
     capture_jpeg_quality: int = 95
     # Frames longer than this are reduced before landmarks (the measures map back to full px).
     live_analysis_max_side_px: int = 1280
+    # A live frame's pair measures (exposure, colour, light direction, blur; the same
+    # `core.pair_measures.measure_pair` as `check`) are taken on copies of the frame and of the
+    # baseline reduced so the eye distance is at most this. Exposure and colour are measured at
+    # 64 px between the eyes whatever the copies' size; blur is compared at the smaller eye
+    # distance of the two, and a sharpness FAIL stays visible as long as
+    # blur_fail_iod × this > blur_min_px (0.015 × 96 = 1.44 px > 1.2 px).
+    live_pair_max_iod_px: float = 96.0
+    # The slow parts of the pair measures (the blur ladder and the relighting plane: about two
+    # thirds of their cost) are taken on every frame that could be `ready` (so readiness and
+    # the automatic capture always rest on the frame's own measures) and otherwise on every
+    # Nth frame with a face, their figures carried between. Exposure and colour: every frame.
+    live_slow_measures_every_frames: int = 5
+    # Live `ready` (and so the automatic capture) accepts a sharpness WARN; a FAIL still blocks.
+    # A webcam or an HDMI live view is rarely as crisp as a DSLR baseline, so a strict rule
+    # would keep auto-capture from ever firing, and the saved frame is checked again in full
+    # (sharpness included) when it is imported. Every other check must pass.
+    live_ready_accepts_sharpness_warn: bool = True
     # The shot list of a visit (view, expression), shown by the Visit capture panel.
     shot_list: tuple[tuple[str, str], ...] = DEFAULT_SHOT_LIST
 

@@ -19,10 +19,36 @@ is what keeps the processed rate close to the bare landmarker's.
 The roll difference is taken from a similarity fit of the stable landmarks (eye corners, nose) —
 steadier than the difference of two eye-line angles — the same fit that places the baseline
 "ghost" over the live face.
+
+What a frame costs, and why it is cheaper than `check` without checking less:
+* per frame only what the pair checks read is measured on the frame itself (pose, framing,
+  expression from the landmarks); the per-photo lighting and sharpness measures `check` prints
+  for each photo are not needed: lighting and sharpness are judged on the aligned pair;
+* the pair measures (`core.pair_measures.measure_pair`, exactly as `check` calls it) run on
+  copies reduced to `CaptureSettings.live_pair_max_iod_px` between the eyes, aligned by the
+  landmark fit refined at a small working scale; the baseline's copy, and its half of the
+  measure (`pair_measures.prepare_before`), are made once; exposure and colour are measured on
+  every frame, the two slow parts (the blur ladder and the relighting plane) on every frame
+  that could be `ready` and otherwise on every `live_slow_measures_every_frames`-th frame
+  (carried between: they only colour the statuses of frames that are off for another reason),
+  so `ready`, and what is captured, always rests on the frame's own measures; the blur ladder
+  is searched by galloping (`measure_pair(blur_search="gallop")`, the same σ as the walk);
+* the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
+  after the tracking was lost (no face, or the face jumped), never per frame; its similarity
+  enters every frame's checks.
+
+Readiness: every check `check` makes must pass, with one documented exception: a sharpness
+WARN is accepted (`CaptureSettings.live_ready_accepts_sharpness_warn`; a FAIL still blocks),
+because a webcam frame is rarely as crisp as a DSLR baseline and the captured photo is checked
+again in full at import. When the identity model is missing, identity is "not checked" (a warn,
+said once in the log and shown as the check's message): the frame is then never `ready`, so
+nothing is captured automatically without knowing it is the same patient; the capture key
+still works.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -47,10 +73,32 @@ from photocompare.core.align import (
     similarity_from_matrix,
     similarity_lk,
 )
-from photocompare.core.checks import PASS, pair_checks
-from photocompare.core.errors import PhotoCompareError
-from photocompare.core.face import _LIVE, FaceAnalyzer, PhotoMeasures, _Detection
-from photocompare.core.measures import face_frame
+from photocompare.core.checks import PASS, WARN, PairCheck, check_sharpness, grade, pair_checks
+from photocompare.core.errors import ModelMissing, PhotoCompareError
+from photocompare.core.face import (
+    _LIVE,
+    FaceAnalyzer,
+    FaceMeasures,
+    PhotoMeasures,
+    _Detection,
+    _iod,
+    rotation_to_euler,
+)
+from photocompare.core.measures import (
+    Lighting,
+    face_box,
+    face_frame,
+    measure_expression,
+    measure_framing,
+    measure_side_effects,
+    roll_from_landmarks,
+)
+from photocompare.core.pair_measures import (
+    PairMeasures,
+    PreparedBefore,
+    measure_pair,
+    prepare_before,
+)
 from photocompare.settings import CaptureSettings, CheckThresholds, ImageLimits
 
 log = logging.getLogger(__name__)
@@ -139,7 +187,7 @@ class VideoFaceAnalyzer(FaceAnalyzer):
         scale = w / full_size[0]
         face = None
         if detections:
-            face = self._measure(small_rgb, detections[0], "video", len(detections), scale, full_size)
+            face = _measure_live(small_rgb, detections[0], len(detections), scale, full_size)
         return PhotoMeasures(None, int(full_size[0]), int(full_size[1]), None, float(scale), face)
 
     def analyze_frame(self, rgb: np.ndarray, timestamp_ms: int) -> PhotoMeasures:
@@ -152,6 +200,42 @@ class VideoFaceAnalyzer(FaceAnalyzer):
     # A photo path analysed with this class would go through detect(): keep that working.
     def detect(self, rgb: np.ndarray) -> list[_Detection]:
         return self.detect_frame(rgb, self._last_ts_ms + 33)
+
+
+_UNMEASURED_LIGHTING = Lighting(*([float("nan")] * 10))
+
+
+def _measure_live(
+    rgb: np.ndarray, det: _Detection, count: int, scale: float, full_size: tuple[int, int]
+) -> FaceMeasures:
+    """`FaceAnalyzer._measure` without the per-photo lighting and sharpness (NaN here).
+
+    The pair checks judge lighting and sharpness on the aligned pair (`measure_pair`), so per
+    frame only the landmark measures the checks read are taken (same functions as a photo's)."""
+    pts = det.landmarks
+    if det.matrix is not None:
+        yaw, pitch, _ = rotation_to_euler(det.matrix[:3, :3])
+    else:  # pragma: no cover - the model always outputs the matrix when asked
+        yaw = pitch = float("nan")
+    h, w = rgb.shape[:2]
+    full = pts.copy()
+    full[:, :3] /= scale
+    bx, by, bw, bh = face_box(full, full_size)
+    return FaceMeasures(
+        faces_found=count,
+        box=(bx, by, bw, bh),
+        interocular_px=float(_iod(pts) / scale),
+        yaw_deg=float(yaw),
+        pitch_deg=float(pitch),
+        roll_deg=float(roll_from_landmarks(pts)),
+        framing=measure_framing(pts, w, h),
+        lighting=_UNMEASURED_LIGHTING,
+        sharpness=float("nan"),
+        expression=measure_expression(pts),
+        side_effects=measure_side_effects(pts),
+        detection="video",
+        landmarks_px=full,
+    )
 
 
 # -- the baseline ---------------------------------------------------------------------------------
@@ -167,6 +251,65 @@ class Baseline:
     @functools.cached_property
     def registration(self) -> _Registration:
         return _Registration(self)
+
+    def pair_copy(
+        self, max_iod_px: float, thresholds: CheckThresholds
+    ) -> tuple[_ReducedCopy, PreparedBefore]:
+        """The baseline's reduced copy for the pair measures and its half of `measure_pair`
+        (made once per size and thresholds)."""
+        key = (float(max_iod_px), thresholds)
+        with _COPY_LOCK:
+            cache = self.__dict__.setdefault("_pair_copies", {})
+            if key not in cache:
+                assert self.measures.face is not None
+                pts = self.measures.face.landmarks_px[:, :2] * self.scale
+                copy = _reduce_around(self.rgb, pts, max_iod_px, whole=True)
+                cache[key] = (copy, prepare_before(copy.rgb, copy.points, thresholds))
+            return cache[key]
+
+
+_COPY_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class _ReducedCopy:
+    """A (cropped) copy of an analysed image reduced by `f`: copy px = f·(analysed px − origin)."""
+
+    rgb: np.ndarray
+    points: np.ndarray  # (478, 2) landmarks in copy px
+    f: float
+    origin: tuple[float, float]
+
+    def from_analysed(self) -> np.ndarray:
+        """3x3 map from analysed px to copy px."""
+        ox, oy = self.origin
+        return np.array([[self.f, 0, -self.f * ox], [0, self.f, -self.f * oy], [0, 0, 1.0]])
+
+
+def _reduce_around(
+    rgb: np.ndarray, pts: np.ndarray, max_iod_px: float, whole: bool = False
+) -> _ReducedCopy:
+    """The face's surroundings (2 eye distances around the landmarks; the whole image when
+    `whole`) reduced so the eye distance is at most `max_iod_px` — enough for the canonical
+    frames `measure_pair` warps into, whose content and coverage tests see the same pixels."""
+    _, _, _, iod = face_frame(pts)
+    h, w = rgb.shape[:2]
+    if whole:
+        x0, y0, x1, y1 = 0, 0, w, h
+    else:
+        lo = np.floor(pts.min(axis=0) - 2.0 * iod).astype(int)
+        hi = np.ceil(pts.max(axis=0) + 2.0 * iod).astype(int)
+        x0, y0 = max(0, int(lo[0])), max(0, int(lo[1]))
+        x1, y1 = min(w, int(hi[0])), min(h, int(hi[1]))
+    crop = rgb[y0:y1, x0:x1]
+    f = min(1.0, max_iod_px / max(iod, 1e-6))
+    if f < 1.0:
+        size = (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+        f_x, f_y = size[0] / max(x1 - x0, 1), size[1] / max(y1 - y0, 1)
+        f = (f_x + f_y) / 2
+    points = (pts - [x0, y0]) * f
+    return _ReducedCopy(np.ascontiguousarray(crop), points, float(f), (float(x0), float(y0)))
 
 
 def load_baseline(path: str | Path, analyzer: FaceAnalyzer | None = None) -> Baseline:
@@ -341,27 +484,166 @@ def _r(value: float | None) -> float | None:
     return round(float(value), 4)
 
 
+def live_pair_measures(
+    baseline: Baseline,
+    frame: PhotoMeasures,
+    frame_rgb: np.ndarray,
+    to_baseline: np.ndarray,
+    thresholds: CheckThresholds,
+    max_iod_px: float,
+    slow: LiveSlowMeasures | None = None,
+    index: int = 0,
+) -> PairMeasures:
+    """`measure_pair` of the baseline and the frame, as `check` runs it, on reduced copies.
+
+    `frame_rgb` is the frame's analysed copy; `to_baseline` (2x3) takes frame full-resolution
+    px to baseline full-resolution px (`frame_to_baseline`). With `slow`, the blur and the
+    relighting are measured only when due (`LiveSlowMeasures`), their last figures used between."""
+    assert frame.face is not None and baseline.measures.face is not None
+    bc, prepared = baseline.pair_copy(max_iod_px, thresholds)
+    fs = frame.analysis_scale
+    fc = _reduce_around(frame_rgb, frame.face.landmarks_px[:, :2] * fs, max_iod_px)
+    a2b = (
+        bc.from_analysed()
+        @ np.diag([baseline.scale, baseline.scale, 1.0])
+        @ _homogeneous(to_baseline)
+        @ np.diag([1 / fs, 1 / fs, 1.0])
+        @ np.linalg.inv(fc.from_analysed())
+    )
+    b_iod = baseline.measures.face.interocular_px
+    args = (bc.rgb, bc.points, fc.rgb, fc.points, a2b, b_iod, thresholds)
+    if slow is None or slow.due(index):
+        pm = measure_pair(*args, before=prepared, blur_search="gallop")
+        if slow is not None:
+            slow.store(index, pm, _slow_parts_pass(pm, thresholds, slow.accept_sharpness_warn))
+        return pm
+    pm = measure_pair(*args, blur=False, relight=False, before=prepared)
+    return dataclasses.replace(pm, **slow.figures)
+
+
+def _slow_parts_pass(pm: PairMeasures, t: CheckThresholds, accept_sharpness_warn: bool) -> bool:
+    """True when the relighting and the blur of a full measure do not stand in the way of
+    `ready` (relighting passes; sharpness passes, or warns where a warn is accepted)."""
+    relight = grade(pm.relight_ev_per_iod, t.relight_warn_ev_per_iod) == PASS and grade(
+        pm.relight_spread_ev, t.relight_spread_warn_ev
+    ) == PASS
+    sharp = check_sharpness(pm, t).status
+    return relight and (sharp == PASS or (sharp == WARN and accept_sharpness_warn))
+
+
+class LiveSlowMeasures:
+    """The slow parts of a frame's pair measures (the blur ladder and the relighting plane):
+    taken on the first frame of a face, every `every` frames after, and whenever `force()`
+    asks (`evaluate_frame` does for every frame that would be ready with carried figures);
+    frames in between carry the last figures — only ever ones that do not block `ready`:
+    while they would, every frame is measured in full."""
+
+    FIELDS = (
+        "relight_ev_per_iod", "relight_u_ev_per_iod", "relight_v_ev_per_iod",
+        "relight_spread_ev", "blur_sigma_iod", "blur_sigma_px", "blurrier",
+        "blur_compared_iod_px",
+    )
+
+    def __init__(self, every: int, accept_sharpness_warn: bool = True) -> None:
+        self.every = max(1, int(every))
+        self.accept_sharpness_warn = accept_sharpness_warn
+        self.figures: dict[str, Any] = {}
+        self.measured_index: int | None = None
+        self._forced = False
+        # The frame before was ready: the next one most likely is too, and would be measured
+        # twice (with carried figures, then its own) — measure it in full at once.
+        self.previous_ready = False
+
+    def due(self, index: int) -> bool:
+        last = self.measured_index
+        return (
+            self._forced or self.previous_ready or last is None
+            or index - last >= self.every or index < last
+        )
+
+    def store(self, index: int, pm: PairMeasures, passed: bool = True) -> None:
+        """Keep the figures of a frame measured in full. Figures that do not pass are never
+        carried to later frames: the next frame is measured in full again (`passed=False`)."""
+        self.figures = {name: getattr(pm, name) for name in self.FIELDS}
+        self.measured_index, self._forced = index, not passed
+
+    def force(self) -> None:
+        self._forced = True
+
+    def reset(self) -> None:
+        """The face was lost: the next face is measured in full on its first frame."""
+        self.measured_index = None
+        self.previous_ready = False
+
+
+def live_ready(checks: dict[str, PairCheck], capture: CaptureSettings | None = None) -> bool:
+    """Every check passes; a sharpness WARN is accepted when the settings say so (see the
+    module docstring: the captured photo is checked again, sharpness included, at import)."""
+    capture = capture or CaptureSettings()
+    for name, check in checks.items():
+        if check.status == PASS:
+            continue
+        if name == "sharpness" and check.status == WARN and capture.live_ready_accepts_sharpness_warn:
+            continue
+        return False
+    return True
+
+
 def evaluate_frame(
     index: int,
     baseline: Baseline,
     frame: PhotoMeasures,
     thresholds: CheckThresholds | None = None,
     frame_rgb: np.ndarray | None = None,
+    *,
+    identity_similarity: float | None = None,
+    identity_note: str | None = None,
+    capture: CaptureSettings | None = None,
+    slow: LiveSlowMeasures | None = None,
 ) -> FrameGuidance:
     """Compare one measured frame with the baseline using the pair checks of `check`.
 
-    `frame_rgb` is the analysed (reduced) copy of the frame: with it the roll difference comes
-    from the intensity-refined alignment, as in `check` (the landmarks alone lag a moving head
-    slightly in VIDEO mode and are less precise); without it, from the landmark fit."""
+    `frame_rgb` is the analysed (reduced) copy of the frame: the pair measures (exposure,
+    colour, light direction, blur) are taken on it, and the roll difference comes from the
+    intensity-refined alignment, as in `check`. `identity_similarity` comes from
+    `LiveIdentity` (computed once per tracked face); None means "not checked" and
+    `identity_note` then says why (e.g. the identity model is missing). `slow` (see
+    `LiveSlowMeasures`) takes blur and relighting at a lower rate; without it, every frame."""
     thresholds = thresholds or CheckThresholds()
+    capture = capture or CaptureSettings()
     size = (frame.width, frame.height)
     b = baseline.measures
     if frame.face is None or b.face is None:
+        if slow is not None:
+            slow.reset()
         return FrameGuidance(index, False, None, None, None, None, None, None, False, frame_size=size)
+    if frame_rgb is None:
+        raise ValueError("evaluate_frame needs the frame's analysed copy for the pair measures")
     to_baseline = frame_to_baseline(baseline, frame, frame_rgb)  # frame px -> baseline px
     rotation_deg, _scale = similarity_from_matrix(to_baseline)
     roll_diff = -rotation_deg
-    checks = pair_checks(b, frame, thresholds, roll_diff_deg=roll_diff)
+
+    def measured_checks() -> dict[str, PairCheck]:
+        pair = live_pair_measures(
+            baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
+            slow, index,
+        )
+        checks = pair_checks(
+            b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,
+            identity_similarity=identity_similarity,
+        )
+        if identity_similarity is None and identity_note:
+            checks["identity"] = PairCheck(WARN, identity_note, checks["identity"].numbers)
+        return checks
+
+    checks = measured_checks()
+    if slow is not None and slow.measured_index != index and live_ready(checks, capture):
+        # Carried blur and relighting figures never make a frame ready: measure its own.
+        slow.force()
+        checks = measured_checks()
+    ready = live_ready(checks, capture)
+    if slow is not None:
+        slow.previous_ready = ready
     angle, framing, lighting = checks["angle"].numbers, checks["framing"].numbers, checks["lighting"].numbers
     fb, fa = b.face.framing, frame.face.framing
     iod = max(b.face.interocular_px, 1e-9)
@@ -377,7 +659,7 @@ def evaluate_frame(
         scale_ratio=framing["scale_ratio"],
         offset_iod=framing["offset_iod"],
         exposure_diff_ev=lighting["exposure_diff_ev"],
-        ready=all(c.status == PASS for c in checks.values()),
+        ready=ready,
         offset_x_iod=float(dx),
         offset_y_iod=float(dy),
         statuses={name: c.status for name, c in checks.items()},
@@ -385,6 +667,72 @@ def evaluate_frame(
         ghost_matrix=tuple(tuple(float(v) for v in row) for row in to_frame),
         frame_size=size,
     )
+
+
+# -- identity, once per tracked face --------------------------------------------------------------
+_TRACK_JUMP_IOD = 1.0  # a face centre moving further than this between frames is a new face
+IDENTITY_MISSING_NOTE = (
+    "Same person not checked: the identity model is missing ({reason}); "
+    "automatic capture is off until it is restored"
+)
+
+
+class LiveIdentity:
+    """Similarity of the live face to the baseline face, computed when a face appears.
+
+    The descriptor network (dlib, ~0.2 s a face) runs on the measure thread when the face
+    first appears and again only when tracking was lost (a frame without a face, or the face
+    jumping more than an eye distance, as when another person steps in); in between, the
+    similarity found is reused for every frame. `model` is an `IdentityModel` or a function
+    returning one (default: the shipped model, `IdentityModel.shared`)."""
+
+    def __init__(self, baseline: Baseline, model: Any = None) -> None:
+        self._baseline = baseline
+        self._model_source = model
+        self._model: Any = None
+        self._baseline_descriptor: np.ndarray | None = None
+        self._last_centre: np.ndarray | None = None
+        self.similarity: float | None = None
+        self.note: str | None = None  # why identity is not checked (said once in the log)
+        self.computed = 0  # descriptors computed for live faces (for tests and diagnostics)
+
+    def update(self, frame: PhotoMeasures, frame_rgb: np.ndarray) -> float | None:
+        """The similarity for this frame (None: not checked; see `note`)."""
+        if frame.face is None:
+            self._last_centre = None  # tracking lost: the next face is identified again
+            self.similarity = None
+            return None
+        centre = frame.face.landmarks_px[:, :2].mean(axis=0)
+        last, self._last_centre = self._last_centre, centre
+        if last is not None and np.linalg.norm(centre - last) <= _TRACK_JUMP_IOD * frame.face.interocular_px:
+            return self.similarity
+        self.similarity = self._compute(frame, frame_rgb)
+        return self.similarity
+
+    def _compute(self, frame: PhotoMeasures, frame_rgb: np.ndarray) -> float | None:
+        from photocompare.core.identity import IdentityModel, photo_descriptor, similarity
+
+        if self.note is not None:
+            return None
+        try:
+            if self._model is None:
+                source = self._model_source
+                if source is None:
+                    self._model = IdentityModel.shared()
+                else:
+                    self._model = source() if callable(source) and not isinstance(source, IdentityModel) else source
+            if self._baseline_descriptor is None:
+                b = self._baseline
+                self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
+            descriptor = photo_descriptor(frame, frame_rgb, self._model)
+        except (ModelMissing, ImportError) as exc:
+            self.note = IDENTITY_MISSING_NOTE.format(reason=str(exc).split(";")[0])
+            log.warning("live guidance: %s", self.note)
+            return None
+        self.computed += 1
+        if self._baseline_descriptor is None or descriptor is None:
+            return None
+        return similarity(self._baseline_descriptor, descriptor)
 
 
 def _amount(deg: float) -> str:
@@ -426,7 +774,7 @@ def guidance_words(g: FrameGuidance, thresholds: CheckThresholds | None = None) 
         words.append(f"move the face {way} in the frame ({g.offset_iod:.1f} eye-distances)")
     if g.exposure_diff_ev is not None and abs(g.exposure_diff_ev) > t.exposure_warn_ev:
         words.append(f"{_stops(g.exposure_diff_ev)} too {'bright' if g.exposure_diff_ev > 0 else 'dark'}")
-    for name in ("lighting", "expression", "sharpness", "framing"):
+    for name in ("identity", "lighting", "expression", "sharpness", "framing"):
         if g.statuses.get(name, PASS) != PASS and not _covered(name, g, t):
             words.append(_live(g.messages[name]))
     return words or ["matches the baseline"]
@@ -585,7 +933,10 @@ class LiveGuide:
         capture_dir: str | Path | None = None,
         realtime: bool | None = None,
         analyzer: VideoFaceAnalyzer | None = None,
+        identity_model: Any = None,
     ) -> None:
+        """`identity_model`: an `IdentityModel` or a function returning one (default: the
+        shipped model); see `LiveIdentity`."""
         self.source = parse_source(source)
         self.thresholds = thresholds or CheckThresholds()
         self.capture_settings = capture or CaptureSettings()
@@ -598,6 +949,8 @@ class LiveGuide:
         self._baseline_source = baseline
         self.baseline: Baseline | None = baseline if isinstance(baseline, Baseline) else None
         self._analyzer = analyzer
+        self._identity_model = identity_model
+        self.identity: LiveIdentity | None = None
         self._latest: tuple[int, np.ndarray] | None = None
         self._latest_lock = threading.Lock()
         self._capture_requested = threading.Event()
@@ -690,6 +1043,13 @@ class LiveGuide:
                 to_landmarks.close()  # a reader waiting to hand over a frame gives up
                 to_measures.close()
 
+        assert self.baseline is not None
+        identity = self.identity = LiveIdentity(self.baseline, self._identity_model)
+        slow = LiveSlowMeasures(
+            self.capture_settings.live_slow_measures_every_frames,
+            self.capture_settings.live_ready_accepts_sharpness_warn,
+        )
+
         def measures() -> None:
             held = 0
             stretch_taken = False
@@ -699,7 +1059,9 @@ class LiveGuide:
                         item.small, item.detections or [], (item.rgb.shape[1], item.rgb.shape[0])
                     )
                     g = evaluate_frame(
-                        item.index, self.baseline, frame, self.thresholds, item.small
+                        item.index, self.baseline, frame, self.thresholds, item.small,
+                        identity_similarity=identity.update(frame, item.small),
+                        identity_note=identity.note, capture=self.capture_settings, slow=slow,
                     )
                     self.last_guidance = g
                     counts["processed"] += 1

@@ -183,6 +183,49 @@ def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, f
     return float(coef[1]), float(coef[2]), spread
 
 
+_LOG_EPS = 1e-5
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedBefore:
+    """BEFORE's half of `measure_pair`: its canonical warp (with clip flags), coverage, skin
+    mask, texture and log-linear values — the same for every photo compared with it."""
+
+    mb: np.ndarray
+    shape: tuple[int, int]
+    warped: np.ndarray
+    covered: np.ndarray
+    skin: np.ndarray
+    textured: np.ndarray
+    log_rgb: np.ndarray
+    log_y: np.ndarray
+
+
+def prepare_before(
+    before_rgb: np.ndarray, before_pts: np.ndarray, thresholds: CheckThresholds | None = None
+) -> PreparedBefore:
+    """BEFORE's half of `measure_pair`, to reuse across many AFTER photos (or frames)."""
+    t = thresholds or CheckThresholds()
+    iod_px = _PHOTO_IOD_PX
+    mb, shape = _canon_matrix(before_pts, iod_px)
+    wb = _warp(before_rgb, mb, shape, clip_flags=t)
+    cov_b = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
+    pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
+    skin = _skin_mask(pts_c, shape, iod_px)
+    grey_b = cv2.cvtColor(np.ascontiguousarray(wb[:, :, :3]), cv2.COLOR_RGB2GRAY)
+    lin_b = srgb_to_linear(wb[:, :, :3])
+    return PreparedBefore(
+        mb=mb,
+        shape=shape,
+        warped=wb,
+        covered=cov_b,
+        skin=skin,
+        textured=~_flat(grey_b),
+        log_rgb=np.log2(np.maximum(lin_b, _LOG_EPS)),
+        log_y=np.log2(np.maximum(lin_b @ _LUMA, _LOG_EPS)),
+    )
+
+
 def measure_pair(
     before_rgb: np.ndarray,
     before_pts: np.ndarray,
@@ -191,29 +234,39 @@ def measure_pair(
     after_to_before: np.ndarray | None,
     before_full_iod_px: float,
     thresholds: CheckThresholds | None = None,
+    *,
+    blur: bool = True,
+    relight: bool = True,
+    before: PreparedBefore | None = None,
+    blur_search: str = "scan",
 ) -> PairMeasures:
     """Pair measures from the analysed copies (`*_pts` in their own px).
 
     `after_to_before` (2x3 or 3x3) maps AFTER's analysed px onto BEFORE's analysed px; None
     maps AFTER's own face frame onto BEFORE's (eye centres only — used without alignment).
+    `blur=False` / `relight=False` leave the blur / relighting fields NaN (the blur ladder and
+    the robust plane are the costliest parts; live guidance takes them at a lower rate). `before`: BEFORE's half prepared
+    once by `prepare_before` for these same `before_rgb`, `before_pts` and thresholds (live
+    guidance compares many frames with one baseline); the result is the same.
+    `blur_search="gallop"` finds the blur ladder's crossing by doubling then halving the step
+    instead of walking it (about half the blurred copies when the faces differ in sharpness);
+    the same σ whenever the detail ratio falls steadily along the ladder, as it does when
+    blurring one face further only removes detail.
     """
     t = thresholds or CheckThresholds()
     iod_px = _PHOTO_IOD_PX
-    mb, shape = _canon_matrix(before_pts, iod_px)
+    if before is None:
+        before = prepare_before(before_rgb, before_pts, t)
+    mb, shape, wb, cov_b, skin = before.mb, before.shape, before.warped, before.covered, before.skin
     if after_to_before is None:
         ma, _ = _canon_matrix(after_pts, iod_px)
     else:
         a2b = np.vstack([np.asarray(after_to_before, float)[:2], [0, 0, 1]])
         ma = mb @ a2b
-    wb = _warp(before_rgb, mb, shape, clip_flags=t)
     wa = _warp(after_rgb, ma, shape, clip_flags=t)
-    cov_b = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
     cov_a = _warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250
-    pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
-    skin = _skin_mask(pts_c, shape, iod_px)
-    grey_b = cv2.cvtColor(np.ascontiguousarray(wb[:, :, :3]), cv2.COLOR_RGB2GRAY)
     grey_a = cv2.cvtColor(np.ascontiguousarray(wa[:, :, :3]), cv2.COLOR_RGB2GRAY)
-    content = cov_b & cov_a & ~_flat(grey_b) & ~_flat(grey_a)
+    content = cov_b & cov_a & before.textured & ~_flat(grey_a)
     region = skin & content
     n_skin = int(region.sum())
     fb, fa = wb[:, :, 3], wa[:, :, 3]
@@ -223,11 +276,10 @@ def measure_pair(
     n_use = int(usable.sum())
     denom = max(n_skin, 1)
 
-    lin_b = srgb_to_linear(wb[:, :, :3])
     lin_a = srgb_to_linear(wa[:, :, :3])
-    eps = 1e-5
-    log_rgb = np.log2(np.maximum(lin_a, eps)) - np.log2(np.maximum(lin_b, eps))
-    log_y = np.log2(np.maximum(lin_a @ _LUMA, eps)) - np.log2(np.maximum(lin_b @ _LUMA, eps))
+    eps = _LOG_EPS
+    log_rgb = np.log2(np.maximum(lin_a, eps)) - before.log_rgb
+    log_y = np.log2(np.maximum(lin_a @ _LUMA, eps)) - before.log_y
 
     nan = float("nan")
     min_pixels = max(t.pair_min_pixels, int(t.pair_min_skin_fraction * n_skin))
@@ -240,13 +292,17 @@ def measure_pair(
         yy, xx = np.nonzero(usable)
         u = (xx - w / 2) / iod_px
         v = -(yy - _EYES_Y_IOD * iod_px) / iod_px
-        gu, gv, spread = _robust_plane(u, v, log_y[usable])
+        gu, gv, spread = _robust_plane(u, v, log_y[usable]) if relight else (nan, nan, nan)
     else:
         exposure, d_rg, d_bg, gu, gv, spread = nan, nan, nan, nan, nan, nan
         low, high = _bounds(log_y, region & clear_b, bright_a, (fa > 0) & ~bright_a)
-    sigma_iod, blurrier, compared_iod = _equivalent_blur(
-        before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px
-    )
+    if blur:
+        sigma_iod, blurrier, compared_iod = _equivalent_blur(
+            before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px,
+            gallop=blur_search == "gallop",
+        )
+    else:
+        sigma_iod, blurrier, compared_iod = nan, None, nan
     return PairMeasures(
         skin_pixels=n_skin,
         usable_pixels=n_use,
@@ -301,6 +357,44 @@ def _median_log_ratio(e1: np.ndarray, e2: np.ndarray, mask: np.ndarray) -> float
     return float(np.median(np.log(e1[mask]) - np.log(e2[mask])))
 
 
+def _gallop_blur(
+    sharp: np.ndarray, soft_e: np.ndarray, mask: np.ndarray, window: float, iod_px: float,
+    m_zero: float, which: str,
+) -> tuple[float, str | None, float]:
+    """The walk of `_equivalent_blur` done by doubling, then halving, the ladder step: the
+    first rung where the blurred sharper face has no more detail than the softer one, and the
+    same interpolation from the rung before it."""
+    ladder = _BLUR_LADDER_IOD
+    seen: dict[int, float] = {0: m_zero}
+
+    def m(k: int) -> float:
+        if k not in seen:
+            blurred = cv2.GaussianBlur(sharp, (0, 0), float(ladder[k] * iod_px))
+            seen[k] = _median_log_ratio(_energy_map(blurred, window), soft_e, mask)
+        return seen[k]
+
+    last = len(ladder) - 1
+    lo, hi, step = 0, None, 1
+    while hi is None:
+        k = min(lo + step, last)
+        if m(k) <= 0:
+            hi = k
+        elif k == last:
+            return float(ladder[-1]), which, iod_px
+        else:
+            lo, step = k, step * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if m(mid) <= 0:
+            hi = mid
+        else:
+            lo = mid
+    prev_sigma, prev_m, sigma_k, m_k = float(ladder[lo]), m(lo), float(ladder[hi]), m(hi)
+    f = prev_m / max(prev_m - m_k, 1e-9)
+    sigma = prev_sigma + f * (sigma_k - prev_sigma)
+    return float(sigma), (which if sigma > 0 else None), iod_px
+
+
 def _equivalent_blur(
     before_rgb: np.ndarray,
     before_pts: np.ndarray,
@@ -309,6 +403,7 @@ def _equivalent_blur(
     ma64: np.ndarray,
     iod64: float,
     before_full_iod_px: float,
+    gallop: bool = False,
 ) -> tuple[float, str | None, float]:
     """σ (in eye distances) that turns the sharper face into the softer one's detail level.
 
@@ -341,6 +436,8 @@ def _equivalent_blur(
     eb, ea = _energy_map(lb, window), _energy_map(la, window)
     m0 = _median_log_ratio(eb, ea, mask)
     sharp, soft_e, which = (lb, ea, "after") if m0 >= 0 else (la, eb, "before")
+    if gallop:
+        return _gallop_blur(sharp, soft_e, mask, window, iod_px, abs(m0), which)
     prev_sigma, prev_m = 0.0, abs(m0)
     for sigma_iod in _BLUR_LADDER_IOD[1:]:
         blurred = cv2.GaussianBlur(sharp, (0, 0), float(sigma_iod * iod_px))
