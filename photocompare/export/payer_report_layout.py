@@ -290,7 +290,7 @@ def _footer(rec: Recorder, paper_mm: Sequence[float], index: int, count: int) ->
     x, width = MARGIN_MM, paper_mm[0] - 2 * MARGIN_MM
     foot_y = paper_mm[1] - MARGIN_MM - FOOTER_MM + 3.0
     rec.line(x, foot_y - 1.0, x + width, foot_y - 1.0)
-    rec.text(x, foot_y, width * 0.8, content.DISCLAIMER, SMALL_PT, colour=MUTED)
-    rec.text(x + width * 0.8, foot_y, width * 0.2,
+    rec.text(x, foot_y, width * 0.74, content.DISCLAIMER, SMALL_PT, colour=MUTED)
+    rec.text(x + width * 0.74, foot_y, width * 0.26,
              f"{APP_NAME} {__version__} · page {index + 1} of {count}", SMALL_PT, colour=MUTED,
              align="right")
