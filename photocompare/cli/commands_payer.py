@@ -181,12 +181,15 @@ def run_treatment_add(args) -> int:
         if args.sites is not None or args.follow_the_pain_units is not None:
             save_treatment_extra(library, patient.id, args.date,
                                  TreatmentExtra(args.sites, args.follow_the_pain_units))
-    units = "" if total is None else f", {total:g} U"
+    from photocompare.core.figures_format import fmt_num
+
+    units = "" if total is None else f", {fmt_num(total)} U"
     print(f"treatment {args.date.isoformat()} recorded for {args.patient}{units}")
     return 0
 
 
 def run_treatment_list(args) -> int:
+    from photocompare.core.figures_format import fmt_num, json_value
     from photocompare.core.payer_report import treatment_lines
     from photocompare.library.course_repo import load_treatments
     from photocompare.library.payer_repo import load_treatment_extras
@@ -197,7 +200,7 @@ def run_treatment_list(args) -> int:
         lines = treatment_lines(load_treatments(library, patient.id),
                                  load_treatment_extras(library, patient.id), PayerSettings())
     if args.json:
-        out = [{**t.to_json(), "follow_the_pain_units": t.follow_the_pain_units,
+        out = [{**t.to_json(), "follow_the_pain_units": json_value(t.follow_the_pain_units),
                 "expiry": t.expiry.isoformat() if t.expiry else None, "injector": t.injector,
                 "short_interval": t.short_interval} for t in lines]
         print(json.dumps(out, indent=2, ensure_ascii=False))
@@ -208,7 +211,7 @@ def run_treatment_list(args) -> int:
     for t in lines:
         interval = "" if t.interval_days is None else f"  after {t.interval_days} days"
         flag = "  (short interval)" if t.short_interval else ""
-        units = "-" if t.units is None else f"{t.units:g} U"
+        units = "–" if t.units is None else f"{fmt_num(t.units)} U"
         sites = "" if t.sites is None else f"  {t.sites} sites"
         lot = f"  lot {t.lot}" if t.lot else ""
         print(f"{t.date.isoformat()}  {units}{sites}{lot}{interval}{flag}")

@@ -131,9 +131,9 @@ AHS = PayerProfile(
     # AHS 2019 (CGRP/new preventives, which payers apply to onabotulinumtoxinA too): inability
     # to tolerate, or inadequate response to, a 6-week trial of at least 2 established classes.
     min_failed_preventives=2, min_failed_classes=2, adequate_trial_days=42,
-    reduction_source="AHS 2019: >= 50 % fewer monthly headache days",
-    questionnaire_source="AHS 2019: MIDAS -5 (baseline 11-20) or -30 % (baseline > 20); "
-                         "HIT-6 -5 points",
+    reduction_source="AHS 2019: ≥ 50 % fewer monthly headache days",
+    questionnaire_source="AHS 2019: MIDAS −5 (baseline 11–20) or −30 % (baseline > 20); "
+                         "HIT-6 −5 points",
     preventive_source="AHS 2019: 6-week trials of at least 2 preventive classes",
 )
 

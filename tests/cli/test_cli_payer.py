@@ -93,8 +93,8 @@ def test_editors_and_renewal_report_json_and_pdf(library, tmp_path):
     assert 1 <= len(reader.pages) <= 2
     text = pdf_text(out)
     for expected in ("continuation (renewal)", "Patient ID P-200", "Anna Beispiel",
-                     "ICD-10 G43.709", "NICE TA260", "-33.3 %", "84/84 (100 %)",
-                     "24 -> 16 per 28", "C2345", "175 U (incl. 20 U",
+                     "ICD-10 G43.709", "NICE TA260", "−33.3 %", "84/84 (100 %)",
+                     "24 → 16 per 28", "C2345", "175 U (incl. 20 U",
                      "Topiramate", "MIDAS: 2024-03-29 15 (grade III)", "it does not decide"):
         assert expected in text, expected
     assert "A123456789" not in text and "AOK Bayern" not in text

@@ -39,8 +39,8 @@ def test_responder_by_nice_but_not_by_ahs():
     assert crit(nice, "Still chronic").met is True  # 20, 20, 20, 16, 16, 16: never < 15
     assert nice.met is True
     assert crit(ahs, "Reduction").met is False  # needs -50 %
-    assert crit(ahs, "MIDAS").value == "15 -> 12" and crit(ahs, "MIDAS").met is False  # -3 < 5
-    assert crit(ahs, "HIT-6").value == "62 -> 60" and crit(ahs, "HIT-6").met is False  # -2 < 5
+    assert crit(ahs, "MIDAS").value == "15 → 12" and crit(ahs, "MIDAS").met is False  # -3 < 5
+    assert crit(ahs, "HIT-6").value == "62 → 60" and crit(ahs, "HIT-6").met is False  # -2 < 5
     assert ahs.met is False
     assert "criteria met" in nice.summary and "criteria not met" in ahs.summary
 

@@ -40,7 +40,7 @@ def test_long_course_stays_within_two_pages_and_says_what_is_left_out(tmp_path):
     text = text_of(out)
     assert "16 earlier cycles" in text and "cycle 24 (assessed)" in text
     assert "cycle 16 " not in text and "cycle 17 " in text
-    assert "-25.0 %" in text and "-33.3 %" in text  # headache and migraine change
+    assert "−25 %" in text and "−33.3 %" in text  # headache and migraine change
     assert "member ID M-1" in text
     assert len(render_payer_images(report, dpi=40, include_payer=True)) == 2
 
@@ -50,7 +50,7 @@ def test_short_renewal_is_one_page_with_every_figure(tmp_path):
     out = render_payer_pdf(report, tmp_path / "r.pdf")
     assert len(PdfReader(str(out)).pages) == 1
     text = text_of(out)
-    for expected in ("24 -> 16 per 28", "-33.3 %", "-50.0 %", "28/28 (100 %)", "84/84 (100 %)",
+    for expected in ("24 → 16 per 28", "−33.3 %", "−50 %", "28/28 (100 %)", "84/84 (100 %)",
                      "cycle 2 (assessed)", "C1234", "C2345", "84 days", "NICE TA260 1.2",
                      "HIT-6: 2024-03-29 62 (severe impact)", "criteria met"):
         assert expected in text, expected
