@@ -68,7 +68,7 @@ def astronaut_jpeg(tmp_path_factory, astronaut_rgb) -> Path:
     return path
 
 
-# --- PostgreSQL and "both back ends" fixtures (engineer G, issue 8; the cluster is tests/clinic/pg.py)
+# --- PostgreSQL and "both back ends" fixtures (the cluster is tests/clinic/pg.py)
 
 
 @pytest.fixture(scope="session")

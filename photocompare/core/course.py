@@ -130,7 +130,7 @@ class Treatment:
 
 @dataclass(frozen=True)
 class PeriodFigures:
-    """Figures for one period. The first fields are exactly the CLI JSON contract (issue 4)."""
+    """Figures for one period. The first fields are exactly the CLI JSON contract."""
 
     label: str  # "baseline" | "cycle 1" | ... | "28 days before treatment 2"
     start: dt.date
@@ -230,7 +230,7 @@ class CourseReport:
         return next((p for p in self.periods + self.windows if p.label == label), None)
 
     def to_json(self, details: bool = False) -> dict[str, Any]:
-        """The CLI contract of issue 4 exactly; ``details=True`` adds the extra figures."""
+        """The CLI contract exactly; ``details=True`` adds the extra figures."""
         out: dict[str, Any] = {
             "periods": [_period_json(p, details) for p in self.periods],
             "flags": {

@@ -335,7 +335,7 @@ _UNITS = (
     ("_pct", " %"),
     ("_mm", " mm"),
 )
-# The figures each check prints (the issue-3 contract keys); other checks show their first few.
+# The figures each check prints (the keys of the `check --json` contract); other checks show their first few.
 CHECK_NUMBERS = {
     "angle": ("yaw_diff_deg", "pitch_diff_deg", "roll_diff_deg"),
     "framing": ("scale_ratio", "offset_iod"),

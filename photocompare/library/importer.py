@@ -208,7 +208,7 @@ def _read_ahead(files: list[Path], limits) -> Iterator[PhotoInfo | UnreadablePho
 
     The full decode that validates a photo is most of an import's time and Pillow releases the
     GIL while decoding, so validating the next files while this one is stored and recorded uses
-    both cores of a clinic PC (issue 9, benchmark P3). Storing and recording stay sequential.
+    both cores of a clinic PC (benchmark P3). Storing and recording stay sequential.
     """
     workers = max(1, min(READ_AHEAD_WORKERS, os.cpu_count() or 1))
 

@@ -1,7 +1,7 @@
 """Consistency panel: one row per pair check (traffic light, numbers, plain-language message,
 tooltip on why it matters) and the side-effect measures before vs after.
 
-It shows B's `PairResult` as it is; it never recomputes a verdict.
+It shows the core's `PairResult` as it is; it never recomputes a verdict (one verdict, everywhere).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A library holding patient P-0's photos is copied for every run; a child process
 (tests/clinic/crash_child.py) imports a folder of 18 real photos (4 of them already in the
 library) for P-1 and is killed — at deterministic points (half-written copy, before/after the
 atomic rename, before/after the commit, around the pending-marker journal, before an fsync,
-and A's PHOTOCOMPARE_TEST_CRASH_AT hooks) and after random delays. After each kill the library is
+and the PHOTOCOMPARE_TEST_CRASH_AT hooks) and after random delays. After each kill the library is
 reopened (as the app would) and must be consistent:
 
 - every photo row has its original in the store with the right SHA-256 (verify_library);

@@ -1,6 +1,6 @@
 """Alignment accuracy against exact synthetic similarity transforms of real faces.
 
-Targets (issue 3): rotations ±1…±15°, scales 0.7–1.3 and shifts are recovered within 0.3°,
+Targets: rotations ±1…±15°, scales 0.7–1.3 and shifts are recovered within 0.3°,
 0.5 % scale and 1 % of the interocular distance; the roll difference is reported within 1°.
 Run with `-s` to see the measured worst cases.
 """

@@ -1,6 +1,6 @@
 """Pair checks against exact perturbations of real photos (exposure, colour, blur, pose).
 
-Targets (issue 3): exposure changes of ±0.1…±2 EV estimated within 0.15 EV; ≥ 1 EV is always a
+Targets: exposure changes of ±0.1…±2 EV estimated within 0.15 EV; ≥ 1 EV is always a
 lighting fail, ≤ 0.2 EV never a warning; a colour cast and a blur are detected; a photo
 against itself passes everything. Run with `-s` to see the measured worst exposure error.
 """

@@ -132,7 +132,7 @@ def test_opening_a_patient_and_review_mode_are_audited_once_per_change(qtbot, wi
     everything = " ".join(e.details for e in audit.entries(library))
     assert DEMO_PATIENT_NAME not in everything and "Second Person" not in everything
 
-    # Library ▸ Audit log… opens G's dialog, showing these entries
+    # Library ▸ Audit log… opens the audit dialog, showing these entries
     assert window.audit_action.isEnabled()
     assert "Library" in [a.text().replace("&", "") for a in window.menuBar().actions()]
     window.audit_action.trigger()
