@@ -185,7 +185,7 @@ def test_reimporting_a_photo_whose_original_is_missing_puts_it_back(tmp_path):
         assert lib.store.verify(lib.referenced_hashes()).missing == []
 
 
-# -- issue 15: non-photo files in a folder are listed as skipped ----------------------------
+# -- non-photo files in a folder are listed as skipped, with the reason ----------------------------
 
 
 def test_non_photo_files_in_a_folder_are_listed_as_skipped_and_do_not_change_the_exit_code(
