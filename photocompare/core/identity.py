@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,8 @@ def find_identity_model(verify: bool = False) -> Path:
 
 
 class IdentityModel:
-    """The descriptor network, loaded once per process (thread-safe: calls are serialised)."""
+    """The descriptor network, loaded once per process (thread-safe: every call runs on the
+    model's own thread, one at a time)."""
 
     _shared: IdentityModel | None = None
     _shared_lock = threading.Lock()
@@ -67,9 +69,13 @@ class IdentityModel:
         import dlib
 
         path = Path(model_path) if model_path else find_identity_model()
-        self._net = dlib.face_recognition_model_v1(str(path))
+        # dlib's Python binding takes the interpreter lock in a way that deadlocks (or crashes)
+        # on threads Python did not start itself, such as Qt's worker pool. So the network is
+        # loaded and always run, and its results read, on one Python thread of its own;
+        # callers wait for the answer.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="identity-model")
+        self._net = self._thread.submit(dlib.face_recognition_model_v1, str(path)).result()
         self._dlib = dlib
-        self._lock = threading.Lock()
 
     @classmethod
     def shared(cls) -> IdentityModel:
@@ -96,9 +102,13 @@ class IdentityModel:
         parts = [dlib.point(int(round(pts[i, 0])), int(round(pts[i, 1]))) for i in _FIVE_POINTS]
         shape = dlib.full_object_detection(rect, parts)
         img = np.ascontiguousarray(_as_rgb(rgb))
-        with self._lock:
-            vec = self._net.compute_face_descriptor(img, shape, 0, 0.25)
-        return np.asarray(vec, dtype=np.float32)
+        return self._thread.submit(self._describe, img, shape).result()
+
+    def _describe(self, img: np.ndarray, shape: Any) -> np.ndarray:
+        # Runs on the model's thread. Reading dlib's result vector re-enters dlib (one call per
+        # element, each taking the interpreter lock its own way), so it is read here too.
+        vec = self._net.compute_face_descriptor(img, shape, 0, 0.25)
+        return np.array([vec[i] for i in range(len(vec))], dtype=np.float32)
 
 
 def _as_rgb(rgb: np.ndarray) -> np.ndarray:
