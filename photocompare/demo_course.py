@@ -19,7 +19,7 @@ import random
 from typing import Any
 
 from photocompare.core import preempt
-from photocompare.core.course import DiaryDay, MedicationClass, Treatment
+from photocompare.core.course_figures import DiaryDay, MedicationClass, Treatment
 from photocompare.core.questionnaires import hit6, midas
 from photocompare.library import course_repo
 

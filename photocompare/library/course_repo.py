@@ -23,14 +23,8 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from photocompare.core.course import (
-    CourseReport,
-    DiaryDay,
-    MedicationClass,
-    MonthlySummary,
-    Treatment,
-    compute_course,
-)
+from photocompare.core.course import CourseReport, compute_course
+from photocompare.core.course_figures import DiaryDay, MedicationClass, MonthlySummary, Treatment
 from photocompare.core.diary_csv import (
     DiaryParse,
     parse_diary_csv,
