@@ -25,7 +25,7 @@ _ALIASES = {"date": "session_date", "lot_number": "lot"}
 
 
 def get(obj: Any, name: str, default: Any = None) -> Any:
-    """A field of a stored record (`course_repo.Stored`) or of a plain value; None-safe."""
+    """A field of a stored record (`course_records.Stored`) or of a plain value; None-safe."""
     if obj is None:
         return default
     if name in ("id", "row_version") and hasattr(obj, "value"):
