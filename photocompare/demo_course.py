@@ -19,9 +19,9 @@ import random
 from typing import Any
 
 from photocompare.core import preempt
-from photocompare.core.course import DiaryDay, MedicationClass, Treatment
+from photocompare.core.course_figures import DiaryDay, MedicationClass, Treatment
 from photocompare.core.questionnaires import hit6, midas
-from photocompare.library import course_repo
+from photocompare.library import course_records, course_repo
 
 CYCLE_DAYS = 84  # PREEMPT: every 12 weeks
 # headache days and migraine days per 28 days: baseline, then each cycle
@@ -37,7 +37,7 @@ def _patient_id(library: Any, patient: Any) -> int:
     if hasattr(patient, "id"):
         return int(patient.id)
     with library.session() as session:
-        return course_repo.resolve_patient_id(session, patient)
+        return course_records.resolve_patient_id(session, patient)
 
 
 def _photo_dates(library: Any, patient_id: int) -> list[dt.date]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from photocompare.core.course import DiaryDay, MedicationClass, Treatment
+from photocompare.core.course_figures import DiaryDay, MedicationClass, Treatment
 from photocompare.core.payer_report import PayerInputs, PreventiveTrial
 from photocompare.core.questionnaires import hit6, midas
 

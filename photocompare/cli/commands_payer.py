@@ -163,7 +163,7 @@ def _fail(message: str) -> int:
 
 
 def run_treatment_add(args) -> int:
-    from photocompare.core.course import Treatment
+    from photocompare.core.course_figures import Treatment
     from photocompare.core.payer_report import TreatmentExtra
     from photocompare.library.course_repo import save_treatment
     from photocompare.library.payer_repo import save_treatment_extra

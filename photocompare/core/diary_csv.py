@@ -52,7 +52,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
+from photocompare.core.course_figures import DiaryDay, MedicationClass, MonthlySummary
 from photocompare.core.csv_cells import neutralise, restore
 from photocompare.core.errors import CourseError
 from photocompare.settings import CourseSettings

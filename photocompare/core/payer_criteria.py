@@ -13,13 +13,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from photocompare.core import figures_format as ff
-from photocompare.core.course import (
-    DAYS_PER_MONTH,
-    CourseFlags,
-    CourseReport,
-    PeriodFigures,
-    compute_course,
-)
+from photocompare.core.course import CourseReport, compute_course
+from photocompare.core.course_figures import DAYS_PER_MONTH, PeriodFigures
+from photocompare.core.course_flags import CourseFlags
 from photocompare.core.payer_model import Criterion, PayerInputs, PreventiveTrial, all_met
 from photocompare.core.payer_rules import FAILED_OUTCOMES, PREVENTIVE_CLASS_LABELS, PayerProfile
 from photocompare.core.questionnaires import QuestionnaireResult

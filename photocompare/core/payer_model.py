@@ -15,14 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photocompare.core import figures_format as ff
-from photocompare.core.course import (
-    CourseFlags,
-    CourseReport,
-    DiaryDay,
-    MonthlySummary,
-    PeriodFigures,
-    Treatment,
-)
+from photocompare.core.course import CourseReport
+from photocompare.core.course_figures import DiaryDay, MonthlySummary, PeriodFigures, Treatment
+from photocompare.core.course_flags import CourseFlags
 from photocompare.core.errors import CourseError
 from photocompare.core.payer_rules import OUTCOMES, PREVENTIVE_CLASSES, PayerProfile
 from photocompare.core.questionnaires import QuestionnaireResult

@@ -30,7 +30,8 @@ import datetime as dt
 from dataclasses import replace
 
 from photocompare.core import figures_format as ff
-from photocompare.core.course import PeriodFigures, compute_course
+from photocompare.core.course import compute_course
+from photocompare.core.course_figures import PeriodFigures
 from photocompare.core.errors import CourseError
 from photocompare.core.payer_criteria import (
     age_criterion,

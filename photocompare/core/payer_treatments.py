@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from photocompare.core.course import PeriodFigures, Treatment
+from photocompare.core.course_figures import PeriodFigures, Treatment
 from photocompare.core.payer_model import PayerInputs, TreatmentExtra, TreatmentLine
 from photocompare.core.preempt import ALL_SITES
 from photocompare.settings import PayerSettings

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from photocompare import __version__
-from photocompare.core.course import CourseReport, PeriodFigures, period_for_date
+from photocompare.core.course import CourseReport, period_for_date
+from photocompare.core.course_figures import PeriodFigures
 from photocompare.core.dates import as_date
 from photocompare.core.figures_format import fmt_pct, fmt_per28, fmt_share
 from photocompare.export.deidentify import patient_label

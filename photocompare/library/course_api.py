@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from photocompare.core import preempt
-from photocompare.core.course import CourseReport, DiaryDay, MonthlySummary, Treatment
+from photocompare.core.course import CourseReport
+from photocompare.core.course_figures import DiaryDay, MonthlySummary, Treatment
 from photocompare.core.course_format import as_date  # noqa: F401  (re-exported for the editors)
 from photocompare.library import api, course_repo
 from photocompare.library.errors import mapped_errors
@@ -24,7 +25,7 @@ _ALIASES = {"date": "session_date", "lot_number": "lot"}
 
 
 def get(obj: Any, name: str, default: Any = None) -> Any:
-    """A field of a stored record (`course_repo.Stored`) or of a plain value; None-safe."""
+    """A field of a stored record (`course_records.Stored`) or of a plain value; None-safe."""
     if obj is None:
         return default
     if name in ("id", "row_version") and hasattr(obj, "value"):

@@ -2,44 +2,33 @@
 
 Every function takes the open `Library` (library/db.py) and a patient given as the internal id
 (int) or the external ID (str, e.g. the clinic's MRN). Each call is one transaction: it either
-applies completely or not at all. Each insert/update/delete writes a `CourseHistory` row with
-who (`getpass.getuser()` unless `user=` is given), when (UTC) and the old and new values, so a
-figure on an exported sheet can be traced back to the entries and edits behind it.
-
-Edits take an optional `expected_version` (the `row_version` the caller read): when another
-workstation changed the record in the meantime, `ConcurrentEditError` is raised and nothing is
-saved.
+applies completely or not at all. Every change is versioned and written to the course history
+by library/course_records.py (who, when, old and new values; `expected_version` guards against
+a concurrent edit from another workstation).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from photocompare.core.course import (
-    CourseReport,
-    DiaryDay,
-    MedicationClass,
-    MonthlySummary,
-    Treatment,
-    compute_course,
-)
+from photocompare.core.course import CourseReport, compute_course
+from photocompare.core.course_figures import DiaryDay, MedicationClass, MonthlySummary, Treatment
 from photocompare.core.diary_csv import (
     DiaryParse,
     parse_diary_csv,
     write_diary_csv,
     write_summary_csv,
 )
-from photocompare.core.errors import ConcurrentEditError, CourseError, LibraryError
+from photocompare.core.errors import CourseError
 from photocompare.core.questionnaires import QuestionnaireResult, score_questionnaire
-from photocompare.library import audit
 from photocompare.library.audit import current_user
 from photocompare.library.course_models import (
     CourseHistory,
@@ -50,22 +39,23 @@ from photocompare.library.course_models import (
     TreatmentRecord,
     TreatmentSiteRecord,
 )
-from photocompare.library.models import Patient, utc_now_naive
+from photocompare.library.course_records import (
+    PatientRef,
+    Stored,
+    apply_values,
+    audit_edit,
+    check_version,
+    delete_by_id,
+    insert_record,
+    load_stored,
+    patients_record,
+    record_updated,
+    resolve_patient_id,
+    snapshot,
+    touch,
+    write_history,
+)
 from photocompare.settings import CourseSettings
-
-T = TypeVar("T")
-PatientRef = int | str
-
-
-@dataclass(frozen=True)
-class Stored(Generic[T]):
-    """A value read from the library with what is needed to edit it later."""
-
-    id: int
-    value: T
-    row_version: int
-    updated_at: dt.datetime | None
-    updated_by: str
 
 
 @dataclass(frozen=True)
@@ -102,124 +92,6 @@ class CsvImportResult:
     warnings: tuple[str, ...] = ()
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def resolve_patient_id(session: Session, patient: PatientRef) -> int:
-    """Internal id for an int id or an external ID string (a digit string may be either)."""
-    if isinstance(patient, int) and not isinstance(patient, bool):
-        if session.get(Patient, patient) is None:
-            raise LibraryError(f"no patient with id {patient}")
-        return patient
-    ident = str(patient).strip()
-    found = session.scalar(sa.select(Patient.id).where(Patient.external_id == ident))
-    if found is not None:
-        return int(found)
-    if ident.isdigit() and session.get(Patient, int(ident)) is not None:
-        return int(ident)
-    raise LibraryError(f"no patient with ID {ident!r}")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _snapshot(record: Any) -> dict[str, Any]:
-    out = {c.key: _plain(getattr(record, c.key)) for c in sa.inspect(record).mapper.column_attrs}
-    if isinstance(record, TreatmentRecord):
-        out["sites"] = {s.site_id: s.units for s in record.sites}
-    return out
-
-
-def _history(session: Session, patient_id: int, record: Any, action: str,
-             old: dict[str, Any] | None, new: dict[str, Any] | None, user: str) -> None:
-    session.add(CourseHistory(
-        patient_id=patient_id, table_name=record.__tablename__, record_id=record.id,
-        action=action, changed_at=utc_now_naive(), changed_by=user,
-        old_json=None if old is None else json.dumps(old, sort_keys=True, default=str),
-        new_json=None if new is None else json.dumps(new, sort_keys=True, default=str)))
-
-
-def _audit(session: Session, patient_id: int, details: dict[str, Any], user: str) -> None:
-    """Also note the edit in the clinic audit log (library/audit.py) when that table exists."""
-    if not sa.inspect(session.connection()).has_table(audit.AUDIT_TABLE):
-        return
-    audit.record(session, audit.DIARY_EDITED, patient_id=patient_id, details=details, user=user)
-
-
-def _patients_record(session: Session, model: Any, record_id: int, pid: int, what: str) -> Any:
-    """The record `record_id` of `model`, refused unless it belongs to patient `pid`."""
-    rec = session.get(model, record_id)
-    if rec is None or rec.patient_id != pid:
-        raise LibraryError(f"no {what} {record_id} for this patient")
-    return rec
-
-
-def _check_version(record: Any, expected: int | None) -> None:
-    if expected is not None and record.row_version != expected:
-        raise ConcurrentEditError(
-            f"{record.__tablename__} {record.id} was changed on another workstation after you "
-            "opened it; your change was not saved (the other change is kept) — reload and apply "
-            "it again")
-
-
-def _touch(record: Any, user: str) -> None:
-    record.updated_at = utc_now_naive()
-    record.updated_by = user
-
-
-def _apply(record: Any, values: dict[str, Any]) -> bool:
-    changed = False
-    for key, value in values.items():
-        if getattr(record, key) != value:
-            setattr(record, key, value)
-            changed = True
-    return changed
-
-
-def _insert(session: Session, pid: int, record: Any, user: str) -> None:
-    """Add a new record (flushed, so it has its id) with its "insert" history row."""
-    _touch(record, user)
-    session.add(record)
-    session.flush()
-    _history(session, pid, record, "insert", None, _snapshot(record), user)
-
-
-def _updated(session: Session, pid: int, record: Any, old: dict[str, Any], user: str) -> None:
-    """After `_apply` changed a record: stamp it, flush it and write its "update" history row."""
-    _touch(record, user)
-    session.flush()
-    _history(session, pid, record, "update", old, _snapshot(record), user)
-
-
-def _delete_by_id(library, model: Any, record_id: int, user: str | None,
-                  expected_version: int | None, audit_key: str | None) -> bool:
-    """Delete one record with its "delete" history row (and, given `audit_key`, an audit line);
-    False if there was none."""
-    user = user or current_user()
-    with library.session(write=True) as session:
-        rec = session.get(model, record_id)
-        if rec is None:
-            return False
-        _check_version(rec, expected_version)
-        _history(session, rec.patient_id, rec, "delete", _snapshot(rec), None, user)
-        if audit_key is not None:
-            _audit(session, rec.patient_id, {audit_key: record_id, "change": "deleted"}, user)
-        session.delete(rec)
-        return True
-
-
-def _load(library, patient: PatientRef, model: Any, order_by: Any,
-          convert: Callable[[Any], T]) -> list[Stored[T]]:
-    """The patient's records of `model`, ordered, each as its value with what an edit needs."""
-    with library.session() as session:
-        pid = resolve_patient_id(session, patient)
-        recs = session.scalars(sa.select(model).where(model.patient_id == pid)
-                               .order_by(order_by)).all()
-        return [Stored(r.id, convert(r), r.row_version, r.updated_at, r.updated_by) for r in recs]
-
 
 # --------------------------------------------------------------------------- diary
 
@@ -241,13 +113,13 @@ def _save_day(session: Session, pid: int, day: DiaryDay, user: str,
     rec = session.scalar(sa.select(DiaryEntryRecord).where(
         DiaryEntryRecord.patient_id == pid, DiaryEntryRecord.day == day.date))
     if rec is None:
-        _insert(session, pid, DiaryEntryRecord(patient_id=pid, day=day.date, **values), user)
+        insert_record(session, pid, DiaryEntryRecord(patient_id=pid, day=day.date, **values), user)
         return "inserted"
-    _check_version(rec, expected_version)
-    old = _snapshot(rec)
-    if not _apply(rec, values):
+    check_version(rec, expected_version)
+    old = snapshot(rec)
+    if not apply_values(rec, values):
         return "unchanged"
-    _updated(session, pid, rec, old, user)
+    record_updated(session, pid, rec, old, user)
     return "updated"
 
 
@@ -263,22 +135,22 @@ def _save_days(session: Session, pid: int, days: Iterable[DiaryDay], user: str) 
         rec = existing.get(day.date)
         if rec is None:
             rec = DiaryEntryRecord(patient_id=pid, day=day.date, **values)
-            _touch(rec, user)
+            touch(rec, user)
             session.add(rec)
             existing[day.date] = rec
             inserted.append(rec)
             continue
-        old = _snapshot(rec)
-        if _apply(rec, values):
-            _touch(rec, user)
+        old = snapshot(rec)
+        if apply_values(rec, values):
+            touch(rec, user)
             updated.append((rec, old))
         else:
             counts["unchanged"] += 1
     session.flush()
     for rec in inserted:
-        _history(session, pid, rec, "insert", None, _snapshot(rec), user)
+        write_history(session, pid, rec, "insert", None, snapshot(rec), user)
     for rec, old in updated:
-        _history(session, pid, rec, "update", old, _snapshot(rec), user)
+        write_history(session, pid, rec, "update", old, snapshot(rec), user)
     counts["inserted"], counts["updated"] = len(inserted), len(updated)
     return counts
 
@@ -291,7 +163,7 @@ def save_diary_day(library, patient: PatientRef, day: DiaryDay, *, user: str | N
         pid = resolve_patient_id(session, patient)
         outcome = _save_day(session, pid, day, user, expected_version)
         if outcome != "unchanged":
-            _audit(session, pid, {"diary_day": day.date.isoformat(), "change": outcome}, user)
+            audit_edit(session, pid, {"diary_day": day.date.isoformat(), "change": outcome}, user)
         return outcome
 
 
@@ -309,7 +181,7 @@ def save_diary_days(library, patient: PatientRef, days: Iterable[DiaryDay], *,
         pid = resolve_patient_id(session, patient)
         counts = _save_days(session, pid, days, user)
         if counts["inserted"] or counts["updated"]:
-            _audit(session, pid, {"diary_days_inserted": counts["inserted"],
+            audit_edit(session, pid, {"diary_days_inserted": counts["inserted"],
                                   "diary_days_updated": counts["updated"]}, user)
     return SaveCounts(**counts)
 
@@ -324,10 +196,10 @@ def delete_diary_day(library, patient: PatientRef, day: dt.date, *, user: str | 
             DiaryEntryRecord.patient_id == pid, DiaryEntryRecord.day == day))
         if rec is None:
             return False
-        _check_version(rec, expected_version)
-        _history(session, pid, rec, "delete", _snapshot(rec), None, user)
+        check_version(rec, expected_version)
+        write_history(session, pid, rec, "delete", snapshot(rec), None, user)
         session.delete(rec)
-        _audit(session, pid, {"diary_day": day.isoformat(), "change": "deleted"}, user)
+        audit_edit(session, pid, {"diary_day": day.isoformat(), "change": "deleted"}, user)
         return True
 
 
@@ -338,7 +210,7 @@ def _to_day(rec: DiaryEntryRecord) -> DiaryDay:
 
 
 def load_diary_records(library, patient: PatientRef) -> list[Stored[DiaryDay]]:
-    return _load(library, patient, DiaryEntryRecord, DiaryEntryRecord.day, _to_day)
+    return load_stored(library, patient, DiaryEntryRecord, DiaryEntryRecord.day, _to_day)
 
 
 def load_diary(library, patient: PatientRef) -> list[DiaryDay]:
@@ -379,14 +251,14 @@ def _save_summary(session: Session, pid: int, summary: MonthlySummary, summary_i
                           f"{clash.end_date.isoformat()}")
     if summary_id is None:
         rec = MonthlySummaryRecord(patient_id=pid, **values)
-        _insert(session, pid, rec, user)
+        insert_record(session, pid, rec, user)
         return rec.id, "inserted"
-    rec = _patients_record(session, MonthlySummaryRecord, summary_id, pid, "monthly summary")
-    _check_version(rec, expected_version)
-    old = _snapshot(rec)
-    if not _apply(rec, values):
+    rec = patients_record(session, MonthlySummaryRecord, summary_id, pid, "monthly summary")
+    check_version(rec, expected_version)
+    old = snapshot(rec)
+    if not apply_values(rec, values):
         return rec.id, "unchanged"
-    _updated(session, pid, rec, old, user)
+    record_updated(session, pid, rec, old, user)
     return rec.id, "updated"
 
 
@@ -399,13 +271,13 @@ def save_summary(library, patient: PatientRef, summary: MonthlySummary, *,
         pid = resolve_patient_id(session, patient)
         sid, outcome = _save_summary(session, pid, summary, summary_id, user, expected_version)
         if outcome != "unchanged":
-            _audit(session, pid, {"monthly_summary": sid, "change": outcome}, user)
+            audit_edit(session, pid, {"monthly_summary": sid, "change": outcome}, user)
         return sid
 
 
 def delete_summary(library, summary_id: int, *, user: str | None = None,
                    expected_version: int | None = None) -> bool:
-    return _delete_by_id(library, MonthlySummaryRecord, summary_id, user, expected_version,
+    return delete_by_id(library, MonthlySummaryRecord, summary_id, user, expected_version,
                          "monthly_summary")
 
 
@@ -415,7 +287,7 @@ def _to_summary(r: MonthlySummaryRecord) -> MonthlySummary:
 
 
 def load_summary_records(library, patient: PatientRef) -> list[Stored[MonthlySummary]]:
-    return _load(library, patient, MonthlySummaryRecord, MonthlySummaryRecord.start_date,
+    return load_stored(library, patient, MonthlySummaryRecord, MonthlySummaryRecord.start_date,
                  _to_summary)
 
 
@@ -455,30 +327,30 @@ def save_treatment(library, patient: PatientRef, treatment: Treatment, *,
         if treatment_id is None:
             rec = TreatmentRecord(patient_id=pid, **values)
             rec.sites = [TreatmentSiteRecord(site_id=k, units=v) for k, v in sorted(sites.items())]
-            _insert(session, pid, rec, user)
-            _audit(session, pid, {"treatment": rec.id, "change": "inserted"}, user)
+            insert_record(session, pid, rec, user)
+            audit_edit(session, pid, {"treatment": rec.id, "change": "inserted"}, user)
             return rec.id
-        rec = _patients_record(session, TreatmentRecord, treatment_id, pid, "treatment")
-        _check_version(rec, expected_version)
-        old = _snapshot(rec)
+        rec = patients_record(session, TreatmentRecord, treatment_id, pid, "treatment")
+        check_version(rec, expected_version)
+        old = snapshot(rec)
         sites_changed = {s.site_id: s.units for s in rec.sites} != sites
-        changed = _apply(rec, values) or sites_changed
+        changed = apply_values(rec, values) or sites_changed
         if changed:
-            _touch(rec, user)  # the row itself changes, so its version is bumped once
+            touch(rec, user)  # the row itself changes, so its version is bumped once
             if sites_changed:
                 rec.sites.clear()
                 session.flush()
                 rec.sites.extend(TreatmentSiteRecord(site_id=k, units=v)
                                  for k, v in sorted(sites.items()))
             session.flush()
-            _history(session, pid, rec, "update", old, _snapshot(rec), user)
-            _audit(session, pid, {"treatment": rec.id, "change": "updated"}, user)
+            write_history(session, pid, rec, "update", old, snapshot(rec), user)
+            audit_edit(session, pid, {"treatment": rec.id, "change": "updated"}, user)
         return rec.id
 
 
 def delete_treatment(library, treatment_id: int, *, user: str | None = None,
                      expected_version: int | None = None) -> bool:
-    return _delete_by_id(library, TreatmentRecord, treatment_id, user, expected_version,
+    return delete_by_id(library, TreatmentRecord, treatment_id, user, expected_version,
                          "treatment")
 
 
@@ -489,7 +361,7 @@ def _to_treatment(r: TreatmentRecord) -> Treatment:
 
 
 def load_treatment_records(library, patient: PatientRef) -> list[Stored[Treatment]]:
-    return _load(library, patient, TreatmentRecord, TreatmentRecord.session_date, _to_treatment)
+    return load_stored(library, patient, TreatmentRecord, TreatmentRecord.session_date, _to_treatment)
 
 
 def load_treatments(library, patient: PatientRef) -> list[Treatment]:
@@ -512,19 +384,19 @@ def save_questionnaire(library, patient: PatientRef, result: QuestionnaireResult
         pid = resolve_patient_id(session, patient)
         if questionnaire_id is None:
             rec = QuestionnaireRecord(patient_id=pid, **values)
-            _insert(session, pid, rec, user)
+            insert_record(session, pid, rec, user)
             return rec.id
-        rec = _patients_record(session, QuestionnaireRecord, questionnaire_id, pid,
+        rec = patients_record(session, QuestionnaireRecord, questionnaire_id, pid,
                                "questionnaire")
-        _check_version(rec, expected_version)
-        old = _snapshot(rec)
-        if _apply(rec, values):
-            _updated(session, pid, rec, old, user)
+        check_version(rec, expected_version)
+        old = snapshot(rec)
+        if apply_values(rec, values):
+            record_updated(session, pid, rec, old, user)
         return rec.id
 
 
 def delete_questionnaire(library, questionnaire_id: int, *, user: str | None = None) -> bool:
-    return _delete_by_id(library, QuestionnaireRecord, questionnaire_id, user, None, None)
+    return delete_by_id(library, QuestionnaireRecord, questionnaire_id, user, None, None)
 
 
 def _to_questionnaire(r: QuestionnaireRecord) -> QuestionnaireResult:
@@ -533,7 +405,7 @@ def _to_questionnaire(r: QuestionnaireRecord) -> QuestionnaireResult:
 
 
 def load_questionnaires(library, patient: PatientRef) -> list[Stored[QuestionnaireResult]]:
-    return _load(library, patient, QuestionnaireRecord, QuestionnaireRecord.taken_on,
+    return load_stored(library, patient, QuestionnaireRecord, QuestionnaireRecord.taken_on,
                  _to_questionnaire)
 
 
@@ -555,16 +427,16 @@ def save_note(library, patient: PatientRef, scope: str, text: str, *, user: str 
             if not text.strip():
                 return None
             rec = CourseNoteRecord(patient_id=pid, scope=scope, text=text)
-            _insert(session, pid, rec, user)
+            insert_record(session, pid, rec, user)
             return rec.id
-        _check_version(rec, expected_version)
-        old = _snapshot(rec)
+        check_version(rec, expected_version)
+        old = snapshot(rec)
         if not text.strip():
-            _history(session, pid, rec, "delete", old, None, user)
+            write_history(session, pid, rec, "delete", old, None, user)
             session.delete(rec)
             return None
-        if _apply(rec, {"text": text}):
-            _updated(session, pid, rec, old, user)
+        if apply_values(rec, {"text": text}):
+            record_updated(session, pid, rec, old, user)
         return rec.id
 
 
@@ -631,7 +503,7 @@ def import_diary_csv(library, patient: PatientRef, path: str | Path, *,
             for summary in parsed.summaries:
                 counts[_save_summary(session, pid, summary, None, user)[1]] += 1
         if counts["inserted"] or counts["updated"]:
-            _audit(session, pid, {"csv_import": Path(path).name, "kind": parsed.kind,
+            audit_edit(session, pid, {"csv_import": Path(path).name, "kind": parsed.kind,
                                   "inserted": counts["inserted"], "updated": counts["updated"]},
                    user)
     return CsvImportResult(name, parsed.kind, True, counts["inserted"], counts["updated"],

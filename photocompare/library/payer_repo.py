@@ -33,15 +33,13 @@ from photocompare.core.payer_report import (
 from photocompare.library import audit
 from photocompare.library.audit import current_user
 from photocompare.library.course_models import CourseHistory, TreatmentRecord
+from photocompare.library.course_records import PatientRef, Stored, resolve_patient_id
 from photocompare.library.course_repo import (
-    PatientRef,
-    Stored,
     load_diary,
     load_notes,
     load_questionnaires,
     load_summaries,
     load_treatments,
-    resolve_patient_id,
 )
 from photocompare.library.models import Patient, utc_now_naive
 from photocompare.library.payer_models import (

@@ -39,7 +39,8 @@ from PySide6.QtWidgets import (
 
 from photocompare.core import figures_format
 from photocompare.core.analysis_service import AnalysisService
-from photocompare.core.course import CourseReport, PeriodFigures
+from photocompare.core.course import CourseReport
+from photocompare.core.course_figures import PeriodFigures
 from photocompare.core.course_format import pair_periods
 from photocompare.core.pair_pictures import PairPictures, prepare_pair
 from photocompare.library.api import PatientRow, PhotoRow

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
+from photocompare.core.course_figures import DiaryDay, MedicationClass, MonthlySummary
 from photocompare.core.errors import PhotoCompareError
 from photocompare.library import course_api as course_io
 from photocompare.ui import palette

@@ -69,7 +69,7 @@ class SessionEditor(QDialog):
         self.setWindowTitle("Treatment session" if session is None else "Edit treatment session")
         self._library = library
         self._patient_id = patient_id
-        self._session = session  # a course_repo.Stored[Treatment], or None for a new one
+        self._session = session  # a course_records.Stored[Treatment], or None for a new one
         self._session_id = course_io.get(session, "id")
         self._units: dict[str, float] = {}
         self._updating = False

@@ -123,7 +123,7 @@ def test_unreadable_file_or_bad_arguments_exit_2_with_one_line(tmp_path, args, c
 
 def test_library_patient_import_course_export(tmp_path, diary_csv, capsys):
     library = tmp_path / "lib"
-    from photocompare.core.course import Treatment
+    from photocompare.core.course_figures import Treatment
     from photocompare.core.preempt import protocol_units
     from photocompare.library.course_repo import save_treatment
     from photocompare.library.db import Library

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from photocompare.core.course import Treatment
+from photocompare.core.course_figures import Treatment
 from photocompare.library import audit, course_repo
 from photocompare.library.db import Library
 

@@ -66,7 +66,7 @@ def _fill(lib, ids):
     audit.record(lib, audit.PATIENT_OPENED, patient_external_id="P-7")
     import datetime as dt
 
-    from photocompare.core.course import DiaryDay
+    from photocompare.core.course_figures import DiaryDay
     from photocompare.library import course_repo
 
     course_repo.save_diary_day(lib, "P-7", DiaryDay(date=dt.date(2024, 3, 1), headache=True,

@@ -8,15 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from photocompare.core.course import (
+from photocompare.core.course import compute_course, period_for_date, summary_sentence
+from photocompare.core.course_figures import (
     CONTRACT_PERIOD_KEYS,
     DiaryDay,
     MedicationClass,
     MonthlySummary,
     Treatment,
-    compute_course,
-    period_for_date,
-    summary_sentence,
 )
 from photocompare.core.errors import CourseError
 from photocompare.settings import CourseSettings

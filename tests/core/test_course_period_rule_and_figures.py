@@ -9,14 +9,8 @@ from dataclasses import replace
 import pytest
 
 from photocompare.core import figures_format as ff
-from photocompare.core.course import (
-    DiaryDay,
-    Treatment,
-    compute_course,
-    pair_periods,
-    period_for_date,
-    summary_sentence,
-)
+from photocompare.core.course import compute_course, pair_periods, period_for_date, summary_sentence
+from photocompare.core.course_figures import DiaryDay, Treatment
 from photocompare.core.errors import CourseError
 from photocompare.settings import CourseSettings
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from photocompare.core.course import DiaryDay, MedicationClass
+from photocompare.core.course_figures import DiaryDay, MedicationClass
 from photocompare.core.csv_cells import neutralise, restore
 from photocompare.core.diary_csv import parse_diary_csv, write_diary_csv
 from photocompare.core.errors import CourseError

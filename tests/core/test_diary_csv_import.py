@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary
+from photocompare.core.course_figures import DiaryDay, MedicationClass, MonthlySummary
 from photocompare.core.diary_csv import (
     DIARY_COLUMNS,
     parse_diary_csv,

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from photocompare.core.course import Treatment
+from photocompare.core.course_figures import Treatment
 from photocompare.core.errors import CourseError
 from photocompare.core.payer_report import MissingReportData, build_payer_report
 from photocompare.core.payer_rules import AHS, EHF, NICE, get_profile, load_profile_toml

@@ -91,7 +91,7 @@ def pair_result(face_pair, analyzer):
 def _diary_days(start: dt.date, count: int, every: int, *, treated: bool = True) -> list:
     """`count` days from `start` with a headache every `every`-th day. With `treated`, the
     headaches of the first 16 days are migraines and those of the first 20 took a triptan."""
-    from photocompare.core.course import DiaryDay, MedicationClass
+    from photocompare.core.course_figures import DiaryDay, MedicationClass
 
     days = []
     for i in range(count):

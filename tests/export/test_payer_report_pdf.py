@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from pypdf import PdfReader
 
-from photocompare.core.course import Treatment
+from photocompare.core.course_figures import Treatment
 from photocompare.core.errors import ExportError
 from photocompare.core.payer_report import Diagnosis, PayerDetails, build_payer_report
 from photocompare.core.payer_rules import AHS, NICE

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from photocompare.core.course import DiaryDay, MedicationClass, MonthlySummary, Treatment
+from photocompare.core.course_figures import DiaryDay, MedicationClass, MonthlySummary, Treatment
 from photocompare.core.errors import ConcurrentEditError, CourseError, LibraryError
 from photocompare.core.preempt import compare_with_protocol, protocol_units
 from photocompare.core.questionnaires import hit6, midas

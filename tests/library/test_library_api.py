@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from photocompare.core import course_format, labels
-from photocompare.core.course import DiaryDay, Treatment, compute_course, period_for_date
+from photocompare.core.course import compute_course, period_for_date
+from photocompare.core.course_figures import DiaryDay, Treatment
 from photocompare.core.errors import LibraryError
 from photocompare.core.images import read_info
 from photocompare.library import api, models

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from photocompare.core.course import DiaryDay
+from photocompare.core.course_figures import DiaryDay
 from photocompare.core.errors import PhotoCompareError
 from photocompare.library import api as la
 from photocompare.library import audit, course_api, photo_edits

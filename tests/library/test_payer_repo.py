@@ -9,7 +9,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from photocompare.core.course import Treatment
+from photocompare.core.course_figures import Treatment
 from photocompare.core.errors import ConcurrentEditError, CourseError, LibraryError
 from photocompare.core.payer_report import (
     Diagnosis,

@@ -11,7 +11,7 @@ import hashlib
 
 import pytest
 
-from photocompare.core.course import Treatment
+from photocompare.core.course_figures import Treatment
 from photocompare.core.errors import ConcurrentEditError, LibraryError
 from photocompare.library import audit, consent, course_repo, photo_edits
 from photocompare.library.db import Library

@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from photocompare.core import preempt
-from photocompare.core.course import DiaryDay, MedicationClass, Treatment
+from photocompare.core.course_figures import DiaryDay, MedicationClass, Treatment
 from photocompare.library import api as library_access
 from photocompare.library import course_repo
 from photocompare.library.db import Library

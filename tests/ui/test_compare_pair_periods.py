@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from photocompare.core import figures_format  # noqa: E402
-from photocompare.core.course import Treatment  # noqa: E402
+from photocompare.core.course_figures import Treatment  # noqa: E402
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library import course_repo  # noqa: E402
 from photocompare.ui.compare_view import CompareView, PairContext  # noqa: E402

@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog  # noqa: E402
 
 from photocompare.core import preempt  # noqa: E402
-from photocompare.core.course import DiaryDay  # noqa: E402
+from photocompare.core.course_figures import DiaryDay  # noqa: E402
 from photocompare.core.errors import PhotoCompareError  # noqa: E402
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library import audit, course_api, course_repo, photo_edits  # noqa: E402

@@ -109,7 +109,7 @@ def test_editing_the_diary_changes_table_and_chart(qtbot, course, tmp_path):
 
 
 def test_monthly_counts_feed_the_figures(qtbot, tmp_path):
-    from photocompare.core.course import MonthlySummary, Treatment
+    from photocompare.core.course_figures import MonthlySummary, Treatment
     from photocompare.library import api as library_access
     from photocompare.library.db import Library
 

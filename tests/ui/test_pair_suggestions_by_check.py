@@ -15,7 +15,7 @@ from PIL import Image
 
 pytest.importorskip("pytestqt")
 
-from photocompare.core.course import Treatment  # noqa: E402
+from photocompare.core.course_figures import Treatment  # noqa: E402
 from photocompare.core.pair_suggest import PairScore, SuggestedPair, rank_pairs  # noqa: E402
 from photocompare.demo import DemoPhoto, perturb  # noqa: E402
 from photocompare.library import api as la  # noqa: E402

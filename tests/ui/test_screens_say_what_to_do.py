@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt")
 
 from PIL import Image  # noqa: E402
 
-from photocompare.core.course import DiaryDay  # noqa: E402
+from photocompare.core.course_figures import DiaryDay  # noqa: E402
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library import course_api as course_io  # noqa: E402
 from photocompare.ui.consistency_panel import _measure_label  # noqa: E402

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from photocompare.core.course import DiaryDay, compute_course, period_for_date
+from photocompare.core.course import compute_course, period_for_date
+from photocompare.core.course_figures import DiaryDay
 from photocompare.ui.settings_dialog import SettingsDialog
 from photocompare.ui.settings_store import SettingsStore
 
