@@ -8,13 +8,9 @@ Work is done on a reduced copy of the photo (`ImageLimits.analysis_max_side_px`,
 JPEG DCT domain by `core.images.load_rgb`); every position and length in the result is mapped
 back to FULL-RESOLUTION pixels of the oriented photo.
 
-Robustness, in order: small images (e.g. 92x112 greyscale) are upscaled before detection; an
-under-exposed photo is retried after a contrast stretch; a small face in a large frame is found
-by detecting on overlapping crops; when the face is small in the reduced copy, the landmarks are
-refined on a crop of the full-resolution photo. With several faces, the largest and most central
-one is measured and `faces_found` reports how many there were. The chosen face must be found
-again on a rotated crop around its mesh (a mesh fitted to a lens of sunglasses is not), else the
-next candidate is tried, then a 1.5× enlarged copy; that re-fit also steadies yaw and pitch.
+How the face to measure is found and confirmed (upscaling, contrast stretch, crops, several
+faces, the rotated re-fit that rejects false meshes and steadies the pose) is
+`core.face_detect.FaceFinder`, which `FaceAnalyzer` extends with the model and the measures.
 
 Conventions (all angles in degrees, as seen by the camera / on screen, patient facing the camera):
 
@@ -43,7 +39,6 @@ centres 468 (right) / 473 (left); see `core.measures` for the rest.
 from __future__ import annotations
 
 import atexit
-import math
 import threading
 import weakref
 from collections.abc import Callable
@@ -52,17 +47,22 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from photocompare.core import quiet
+from photocompare.core.face_detect import (
+    SMALL_FACE_IOD_PX,
+    Detection,
+    FaceFinder,
+    landmarks_iod,
+    rotation_to_euler,
+)
 from photocompare.core.measures import (
     Expression,
     Framing,
     Lighting,
     SideEffects,
     canonical_face,
-    eye_centres,
     face_box,
     measure_expression,
     measure_framing,
@@ -73,18 +73,9 @@ from photocompare.core.measures import (
 )
 from photocompare.settings import ImageLimits
 
-# Detection tuning (not clinical thresholds, hence not in settings).
-_MIN_DETECT_SIDE = 480  # images smaller than this (long side) are upscaled before detection
-_DETECT_MAX_SIDE = 1280
-_SMALL_FACE_IOD_PX = 48.0  # below this IOD in the reduced copy, refine on a full-res crop
-_REFINE_TARGET_IOD_PX = 160.0
+# Detector tuning (not clinical thresholds, hence not in settings).
 _MAX_FACES = 6
 _MIN_IOD_PX = 6.0  # a "face" with the eyes closer than this (in the detector's input) is noise
-_MIN_CROP_SEARCH_SIDE = 640  # search overlapping crops only in images at least this large
-# Head pose: re-fits on a crop around the face (this long side) rotated by these angles.
-_POSE_CROP_SIDE = 192
-_POSE_ROTATIONS_DEG = (8.0,)
-_POSE_ROTATIONS_SMALL_DEG = (8.0, -8.0, 4.0)  # small faces fit more noisily; cheap to re-fit
 
 
 @dataclass(frozen=True)
@@ -142,28 +133,6 @@ class PhotoMeasures:
         }
 
 
-@dataclass
-class _Detection:
-    landmarks: np.ndarray  # (478, 3) in px of the image it was detected on (z in px too)
-    matrix: np.ndarray | None  # 4x4 facial transformation matrix
-
-
-def rotation_to_euler(rotation: np.ndarray) -> tuple[float, float, float]:
-    """(yaw, pitch, roll) in degrees, in this module's conventions, from MediaPipe's 3x3
-    rotation (canonical face → camera; metric space with y up, camera looking down −z).
-
-    R = Rz(roll) · Ry(yaw) · Rx(pitch'), pitch = −pitch'. Signs were checked on real photos:
-    a head turned to the patient's right (kit_harington/john2.jpeg) gives yaw < 0 and its
-    mirror image yaw > 0; ORL s1/9 (chin up) has pitch > 0 and s1/3 (looking down) < 0 — the
-    tests keep these fixed.
-    """
-    r = np.asarray(rotation, dtype=float)
-    yaw = math.degrees(math.asin(max(-1.0, min(1.0, -r[2, 0]))))
-    pitch = math.degrees(math.atan2(r[2, 1], r[2, 2]))
-    roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
-    return yaw, -pitch, roll
-
-
 _LIVE: weakref.WeakSet[FaceAnalyzer] = weakref.WeakSet()
 
 
@@ -178,8 +147,9 @@ def _close_live_analyzers() -> None:
             pass
 
 
-class FaceAnalyzer:
-    """The landmark model, loaded once. Thread-safe (calls are serialised)."""
+class FaceAnalyzer(FaceFinder):
+    """The landmark model, loaded once. Thread-safe (calls are serialised). Where to look and
+    which face to trust is `core.face_detect.FaceFinder`; this class runs the model and measures."""
 
     def __init__(self, limits: ImageLimits | None = None, model_path: str | Path | None = None):
         from photocompare.core.model_file import find_model
@@ -273,8 +243,8 @@ class FaceAnalyzer:
             if chosen is None:
                 face = None
             else:
-                iod = _iod(chosen.landmarks)
-                if iod < _SMALL_FACE_IOD_PX and path is not None and scale < 0.999:
+                iod = landmarks_iod(chosen.landmarks)
+                if iod < SMALL_FACE_IOD_PX and path is not None and scale < 0.999:
                     refined = self._refine_full_res(path, chosen, scale)
                     if refined is not None:
                         chosen, how = refined, how + "+refined"
@@ -289,7 +259,7 @@ class FaceAnalyzer:
         )
 
     # -- detection ------------------------------------------------------------------------------
-    def detect(self, rgb: np.ndarray) -> list[_Detection]:
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
         """All faces MediaPipe finds in this exact image (px of this image)."""
         import mediapipe as mp
 
@@ -299,222 +269,21 @@ class FaceAnalyzer:
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         with self._lock, quiet.native_stderr_silenced():
             result = self._landmarker.detect(image)
-        out: list[_Detection] = []
+        out: list[Detection] = []
         for i, points in enumerate(result.face_landmarks):
             arr = np.array([(p.x * w, p.y * h, p.z * w) for p in points], dtype=np.float64)
             mats = result.facial_transformation_matrixes
             matrix = np.array(mats[i], dtype=float) if mats and i < len(mats) else None
-            if _iod(arr) >= _MIN_IOD_PX:
-                out.append(_Detection(arr, matrix))
+            if landmarks_iod(arr) >= _MIN_IOD_PX:
+                out.append(Detection(arr, matrix))
         return out
 
-    def _detect_scaled(self, rgb: np.ndarray, target_long: int | None = None) -> list[_Detection]:
-        """Detect on a resized copy (up or down to `target_long`), coordinates mapped back."""
-        h, w = rgb.shape[:2]
-        long_side = max(h, w)
-        if target_long is None or target_long == long_side:
-            return self.detect(rgb)
-        f = target_long / long_side
-        interp = cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA
-        resized = cv2.resize(
-            rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=interp
-        )
-        fx, fy = resized.shape[1] / w, resized.shape[0] / h
-        dets = self.detect(resized)
-        for d in dets:
-            d.landmarks[:, 0] /= fx
-            d.landmarks[:, 1] /= fy
-            d.landmarks[:, 2] /= fx
-        return dets
-
-    def _find_faces(self, rgb: np.ndarray) -> list[tuple[_Detection, str]]:
-        long_side = max(rgb.shape[:2])
-        target = None
-        how = "direct"
-        if long_side < _MIN_DETECT_SIDE:
-            target, how = _MIN_DETECT_SIDE, "upscaled"
-        elif long_side > _DETECT_MAX_SIDE:
-            target = _DETECT_MAX_SIDE
-        dets = self._detect_scaled(rgb, target)
-        if dets:
-            return [(d, how) for d in dets]
-        stretched = contrast_stretch(rgb)
-        if stretched is not None:
-            dets = self._detect_scaled(stretched, target)
-            if dets:
-                return [(d, "contrast") for d in dets]
-        if long_side < _MIN_CROP_SEARCH_SIDE:
-            return []  # a thumbnail: crops would only be upscaled noise
-        dets = self._detect_in_crops(rgb)
-        if not dets and stretched is not None:
-            dets = self._detect_in_crops(stretched)
-        return [(d, "crops") for d in dets]
-
-    def _detect_in_crops(self, rgb: np.ndarray) -> list[_Detection]:
-        """Small face in a large frame: overlapping windows (halves, thirds, fifths, sevenths of
-        the frame), each enlarged for the detector; a face found in a window is confirmed — and
-        its landmarks re-measured — on a crop centred on it."""
-        h, w = rgb.shape[:2]
-        for n in (2, 3, 5, 7):
-            found: list[_Detection] = []
-            win_w, win_h = int(math.ceil(w * 2 / (n + 1))), int(math.ceil(h * 2 / (n + 1)))
-            xs = np.linspace(0, w - win_w, n).astype(int)
-            ys = np.linspace(0, h - win_h, n).astype(int)
-            for y0 in ys:
-                for x0 in xs:
-                    crop = rgb[y0 : y0 + win_h, x0 : x0 + win_w]
-                    for d in self._detect_scaled(
-                        crop, max(384, min(_DETECT_MAX_SIDE, max(crop.shape)))
-                    ):
-                        d.landmarks[:, 0] += x0
-                        d.landmarks[:, 1] += y0
-                        found.append(d)
-            confirmed = [
-                c for c in (self._confirm(rgb, d) for d in _dedupe(found)) if c is not None
-            ]
-            if confirmed:
-                return _dedupe(confirmed)
-        return []
-
-    def _choose_confirmed(
-        self,
-        rgb: np.ndarray,
-        found: list[tuple[_Detection, str]],
-        prefer: Callable[[np.ndarray], float] | None = None,
-    ) -> tuple[_Detection | None, str, list[tuple[float, float]]]:
-        """The chosen face, confirmed: it must be found again on a crop around its mesh (a
-        mesh fitted to one lens of a pair of sunglasses is not). Candidates are tried in the
-        order `_choose` prefers them; when none confirms, detection is retried on a copy
-        enlarged 1.5× (small faces) and those candidates are tried too.
-
-        Also returns head-pose samples (yaw, pitch): the original fit and the fits on the
-        crop rotated by each of `_POSE_ROTATIONS_DEG` (the first of which is the confirmation)
-        — in-plane rotation leaves yaw and pitch unchanged, so their mean has less fitting
-        noise. Measured on 8 real faces under ±6–12° rotation, 0.8–1.2 scale, shifts, ±0.5 EV,
-        half resolution and JPEG q75: RMS change yaw 0.73° → 0.46°, pitch 1.23° → 0.77° with
-        one rotated re-fit (three for small faces); two for every face gave 0.35° / 0.64° but
-        cost the analysis budget.
-        """
-        h, w = rgb.shape[:2]
-        rounds = [found]
-        for attempt, candidates in enumerate(rounds):
-            remaining = list(candidates)
-            while remaining:
-                if prefer is None:
-                    det, how = _choose(remaining, w, h)
-                else:
-                    det, how = max(remaining, key=lambda item: prefer(item[0].landmarks))
-                    how += "+likeness"
-                remaining = [c for c in remaining if c[0] is not det]
-                samples = self._pose_samples(rgb, det)
-                if samples is not None:
-                    return det, how, samples
-            if attempt == 0:
-                long_side = max(h, w)
-                retry = self._detect_scaled(rgb, int(long_side * 1.5))
-                if retry:
-                    rounds.append([(d, "rescaled") for d in retry])
-        return None, "", []
-
-    def _pose_samples(self, rgb: np.ndarray, det: _Detection) -> list[tuple[float, float]] | None:
-        """Yaw/pitch of `det` and of re-fits on a crop around it, rotated; None when the face
-        is not found again on the first rotated crop."""
-        iod = _iod(det.landmarks)
-        pts = det.landmarks[:, :2]
-        centre = pts.mean(axis=0)
-        half = max(pts.max(axis=0) - pts.min(axis=0)) * 1.1
-        h, w = rgb.shape[:2]
-        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-        crop = rgb[y0:y1, x0:x1]
-        if crop.size == 0:
-            return None
-        local = centre - [x0, y0]
-        target = max(_POSE_CROP_SIDE, max(crop.shape[:2])) if max(crop.shape[:2]) < 192 else _POSE_CROP_SIDE
-        samples: list[tuple[float, float]] = []
-        if det.matrix is not None:
-            samples.append(rotation_to_euler(det.matrix[:3, :3])[:2])
-        rotations = _POSE_ROTATIONS_DEG if iod >= _SMALL_FACE_IOD_PX else _POSE_ROTATIONS_SMALL_DEG
-        for k, angle in enumerate(rotations):
-            if angle:
-                m = cv2.getRotationMatrix2D((float(local[0]), float(local[1])), angle, 1.0)
-                image = cv2.warpAffine(crop, m, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REFLECT)
-            else:
-                m, image = None, crop
-            match = None
-            for d in self._detect_scaled(image, target):
-                c = d.landmarks[:, :2].mean(axis=0)
-                if m is not None:  # back to the unrotated crop
-                    c = cv2.invertAffineTransform(m)[:, :2] @ c + cv2.invertAffineTransform(m)[:, 2]
-                if np.linalg.norm(c - local) < 0.5 * iod and abs(_iod(d.landmarks) / iod - 1) < 0.35:
-                    match = d
-                    break
-            if match is None:
-                if k == 0:
-                    return None  # not found again: not a face we can trust
-                continue
-            if match.matrix is not None:
-                samples.append(rotation_to_euler(match.matrix[:3, :3])[:2])
-        return samples
-
-    def _confirm(self, rgb: np.ndarray, det: _Detection) -> _Detection | None:
-        """Re-detect on a crop centred on a candidate face; None when it is not found again."""
-        iod = _iod(det.landmarks)
-        pts = det.landmarks[:, :2]
-        centre = pts.mean(axis=0)
-        half = max(pts.max(axis=0) - pts.min(axis=0)) * 1.1
-        h, w = rgb.shape[:2]
-        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-        crop = rgb[y0:y1, x0:x1]
-        if crop.size == 0:
-            return None
-        for d in self._detect_scaled(crop, max(384, max(crop.shape[:2]))):
-            c = d.landmarks[:, :2].mean(axis=0) + [x0, y0]
-            if np.linalg.norm(c - centre) < 0.5 * iod and abs(_iod(d.landmarks) / iod - 1) < 0.35:
-                d.landmarks[:, 0] += x0
-                d.landmarks[:, 1] += y0
-                return d
-        return None
-
-    def _refine_full_res(
-        self, path: str | Path, chosen: _Detection, scale: float
-    ) -> _Detection | None:
-        """Re-run the landmarks on a full-resolution crop around a small face."""
-        from photocompare.core.images import load_rgb
-
-        try:
-            full = load_rgb(path, limits=self.limits).rgb
-        except Exception:
-            return None
-        pts = chosen.landmarks[:, :2] / scale
-        x0, y0 = pts.min(axis=0)
-        x1, y1 = pts.max(axis=0)
-        side = max(x1 - x0, y1 - y0) * 2.2
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        fh, fw = full.shape[:2]
-        ax, ay = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
-        bx, by = int(min(fw, cx + side / 2)), int(min(fh, cy + side / 2))
-        crop = full[ay:by, ax:bx]
-        if crop.size == 0:
-            return None
-        iod_full = _iod(chosen.landmarks) / scale
-        target = int(max(crop.shape[:2]) * min(1.0, _REFINE_TARGET_IOD_PX / max(iod_full, 1e-6)))
-        dets = self._detect_scaled(crop, max(target, 256))
-        if not dets:
-            return None
-        centre = np.array([cx - ax, cy - ay])
-        best = min(dets, key=lambda d: np.linalg.norm(d.landmarks[:, :2].mean(axis=0) - centre))
-        best.landmarks[:, 0] = (best.landmarks[:, 0] + ax) * scale
-        best.landmarks[:, 1] = (best.landmarks[:, 1] + ay) * scale
-        best.landmarks[:, 2] *= scale
-        return best
 
     # -- measures -------------------------------------------------------------------------------
     def _measure(
         self,
         rgb: np.ndarray,
-        det: _Detection,
+        det: Detection,
         how: str,
         count: int,
         scale: float,
@@ -522,7 +291,7 @@ class FaceAnalyzer:
         poses: list[tuple[float, float]] | None = None,
     ) -> FaceMeasures:
         pts = det.landmarks  # analysed-copy px
-        iod_a = _iod(pts)
+        iod_a = landmarks_iod(pts)
         if poses:
             yaw = float(np.mean([p[0] for p in poses]))
             pitch = float(np.mean([p[1] for p in poses]))
@@ -568,52 +337,6 @@ def _as_rgb(rgb: np.ndarray) -> np.ndarray:
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)
     return np.ascontiguousarray(arr)
-
-
-def _iod(points: np.ndarray) -> float:
-    right, left = eye_centres(points)
-    return float(np.linalg.norm(left - right))
-
-
-def _choose(found: list[tuple[_Detection, str]], w: int, h: int) -> tuple[_Detection, str]:
-    """Largest, most central face: IOD weighted down by distance from the frame centre."""
-    centre = np.array([w / 2, h / 2])
-    diag = math.hypot(w, h)
-
-    def score(item: tuple[_Detection, str]) -> float:
-        pts = item[0].landmarks[:, :2]
-        off = np.linalg.norm(pts.mean(axis=0) - centre) / diag
-        return _iod(item[0].landmarks) * math.exp(-((off / 0.35) ** 2))
-
-    return max(found, key=score)
-
-
-def _dedupe(dets: list[_Detection]) -> list[_Detection]:
-    """Drop repeated detections of one face from overlapping crops (keep the larger)."""
-    kept: list[_Detection] = []
-    for d in sorted(dets, key=lambda d: -_iod(d.landmarks)):
-        c = d.landmarks[:, :2].mean(axis=0)
-        if all(
-            np.linalg.norm(c - k.landmarks[:, :2].mean(axis=0)) > 0.5 * _iod(k.landmarks)
-            for k in kept
-        ):
-            kept.append(d)
-    return kept
-
-
-def contrast_stretch(rgb: np.ndarray) -> np.ndarray | None:
-    """Percentile stretch + gamma lift of a dark or flat image; None when it would not help."""
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    lo, hi = np.percentile(grey, [1, 99.5])
-    if hi - lo < 1:
-        return None
-    mean = grey.mean()
-    if mean > 90 and hi - lo > 150:
-        return None  # well exposed already
-    lut = np.clip((np.arange(256, dtype=np.float64) - lo) / (hi - lo), 0, 1)
-    gamma = 0.5 if mean < 60 else 0.8
-    lut = (255 * lut**gamma).astype(np.uint8)
-    return cv2.LUT(rgb, lut)
 
 
 def analysis_side(path: str | Path, limits: ImageLimits | None = None) -> int:

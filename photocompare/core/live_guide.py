@@ -80,10 +80,8 @@ from photocompare.core.face import (
     FaceAnalyzer,
     FaceMeasures,
     PhotoMeasures,
-    _Detection,
-    _iod,
-    rotation_to_euler,
 )
+from photocompare.core.face_detect import Detection, landmarks_iod, rotation_to_euler
 from photocompare.core.measures import (
     Lighting,
     face_box,
@@ -159,7 +157,7 @@ class VideoFaceAnalyzer(FaceAnalyzer):
             return rgb
         return cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
 
-    def detect_frame(self, small_rgb: np.ndarray, timestamp_ms: int) -> list[_Detection]:
+    def detect_frame(self, small_rgb: np.ndarray, timestamp_ms: int) -> list[Detection]:
         """Landmarks of the (reduced) frame; timestamps must increase (forced here if not)."""
         import mediapipe as mp
 
@@ -171,16 +169,16 @@ class VideoFaceAnalyzer(FaceAnalyzer):
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small_rgb))
         with self._lock, quiet.native_stderr_silenced():
             result = self._landmarker.detect_for_video(image, ts)
-        out: list[_Detection] = []
+        out: list[Detection] = []
         mats = result.facial_transformation_matrixes
         for i, points in enumerate(result.face_landmarks):
             arr = np.array([(p.x * w, p.y * h, p.z * w) for p in points], dtype=np.float64)
             matrix = np.array(mats[i], dtype=float) if mats and i < len(mats) else None
-            out.append(_Detection(arr, matrix))
+            out.append(Detection(arr, matrix))
         return out
 
     def measure_frame(
-        self, small_rgb: np.ndarray, detections: list[_Detection], full_size: tuple[int, int]
+        self, small_rgb: np.ndarray, detections: list[Detection], full_size: tuple[int, int]
     ) -> PhotoMeasures:
         """The frame's `PhotoMeasures` (lengths in full-resolution frame pixels)."""
         h, w = small_rgb.shape[:2]
@@ -198,7 +196,7 @@ class VideoFaceAnalyzer(FaceAnalyzer):
         )
 
     # A photo path analysed with this class would go through detect(): keep that working.
-    def detect(self, rgb: np.ndarray) -> list[_Detection]:
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
         return self.detect_frame(rgb, self._last_ts_ms + 33)
 
 
@@ -206,7 +204,7 @@ _UNMEASURED_LIGHTING = Lighting(*([float("nan")] * 10))
 
 
 def _measure_live(
-    rgb: np.ndarray, det: _Detection, count: int, scale: float, full_size: tuple[int, int]
+    rgb: np.ndarray, det: Detection, count: int, scale: float, full_size: tuple[int, int]
 ) -> FaceMeasures:
     """`FaceAnalyzer._measure` without the per-photo lighting and sharpness (NaN here).
 
@@ -224,7 +222,7 @@ def _measure_live(
     return FaceMeasures(
         faces_found=count,
         box=(bx, by, bw, bh),
-        interocular_px=float(_iod(pts) / scale),
+        interocular_px=float(landmarks_iod(pts) / scale),
         yaw_deg=float(yaw),
         pitch_deg=float(pitch),
         roll_deg=float(roll_from_landmarks(pts)),
@@ -874,7 +872,7 @@ class _Frame:
     timestamp_ms: int
     rgb: np.ndarray  # full resolution
     small: np.ndarray | None = None
-    detections: list[_Detection] | None = None
+    detections: list[Detection] | None = None
 
 
 def parse_source(source: str | int) -> str | int:

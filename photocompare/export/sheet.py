@@ -1,7 +1,8 @@
 """The comparison sheet: render to PDF (QPdfWriter), PNG (QImage) or a printer.
 
 The entry points callers use. Three rooms do the work:
-- `export.sheet_data` — what the sheet says (plain data, no Qt);
+- `export.sheet_data` — what the sheet says (plain data, no Qt), its diary rows and chart from
+  `export.sheet_migraine`;
 - `export.sheet_layout` — where everything goes (a pure function of the data and the paper);
 - `export.sheet_paint` — QPainter drawing of that layout (the only Qt module of the three),
   with `export.pdf_textmap` making the PDF's spaces searchable.
@@ -23,15 +24,17 @@ from photocompare.export.atomic import atomic_output
 from photocompare.export.pdf_textmap import fix_space_in_text_maps
 from photocompare.export.qt_env import ensure_gui_application
 from photocompare.export.sheet_data import (  # re-exported: the sheet's data model
-    NO_DIARY_NOTE,
-    ChartBar,
     CheckLine,
     MeasureLine,
-    MigraineLine,
     SheetData,
     build_sheet_data,
 )
 from photocompare.export.sheet_layout import SheetLayout, TextMetrics, layout_sheets
+from photocompare.export.sheet_migraine import (  # re-exported: the sheet's data model
+    NO_DIARY_NOTE,
+    ChartBar,
+    MigraineLine,
+)
 from photocompare.settings import ExportSettings, Paper
 
 __all__ = [

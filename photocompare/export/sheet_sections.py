@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from photocompare import APP_NAME
-from photocompare.export.sheet_data import NO_DIARY_NOTE, ChartBar, SheetData
+from photocompare.export.sheet_data import SheetData
+from photocompare.export.sheet_migraine import NO_DIARY_NOTE, ChartBar
 from photocompare.export.sheet_primitives import (
     BAR,
     BODY_PT,

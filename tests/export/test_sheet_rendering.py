@@ -12,7 +12,7 @@ import pytest
 
 from photocompare.core.errors import ExportError
 from photocompare.export import sheet
-from photocompare.export.sheet_data import NO_DIARY_NOTE
+from photocompare.export.sheet_migraine import NO_DIARY_NOTE
 from tests.export.conftest import GENERATED, make_sheet
 
 pypdf = pytest.importorskip("pypdf")
