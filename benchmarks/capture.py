@@ -150,7 +150,8 @@ def bare_landmarker_fps(video: Path) -> tuple[float, int]:
 
 
 def live_fps(workdir: Path, frames: int, repeats: int) -> dict:
-    from photocompare.core.live_guide import LiveGuide, load_baseline
+    from photocompare.core.live_baseline import load_baseline
+    from photocompare.core.live_guide import LiveGuide
 
     video = make_live_video(workdir / "live-1280x720.avi", frames)
     baseline_path = photos.encode_jpeg(photos.camera_like_rgb(LIVE_SIZE, seed=8),

@@ -172,7 +172,8 @@ def _watch_line(result: Any) -> str:
 
 # -- guide --------------------------------------------------------------------------------------
 def cmd_guide(args: argparse.Namespace) -> int:
-    from photocompare.core.live_guide import LiveGuide, guidance_words
+    from photocompare.core.live_guide import LiveGuide
+    from photocompare.core.live_words import guidance_words
     from photocompare.settings import Settings
 
     settings = Settings()

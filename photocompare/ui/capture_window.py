@@ -41,7 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photocompare.core.live_guide import Baseline, FrameGuidance, LiveGuide, guidance_words
+from photocompare.core.live_baseline import Baseline
+from photocompare.core.live_evaluate import FrameGuidance
+from photocompare.core.live_guide import LiveGuide
+from photocompare.core.live_words import guidance_words
 from photocompare.settings import CaptureSettings, CheckThresholds
 
 log = logging.getLogger(__name__)
@@ -341,7 +344,7 @@ class CaptureWindow(QWidget):
     def start(self) -> bool:
         """Find the baseline and start the live guidance; False (with a message) when it cannot."""
         from photocompare.core.errors import PhotoCompareError
-        from photocompare.core.live_guide import load_baseline
+        from photocompare.core.live_baseline import load_baseline
 
         shot = self.shot_box.currentData()
         try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from photocompare.core.live_guide import FrameGuidance, _Handoff, guidance_words, parse_source
+from photocompare.core.live_evaluate import FrameGuidance
+from photocompare.core.live_guide import _Handoff, parse_source
+from photocompare.core.live_words import guidance_words
 
 
 def g(**kw) -> FrameGuidance:

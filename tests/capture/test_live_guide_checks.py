@@ -88,7 +88,7 @@ def test_missing_identity_model_means_not_ready_with_one_message(
         calls.append(1)
         raise ModelMissing("identity model dlib_face_recognition_resnet_model_v1.dat not found; restore it")
 
-    with caplog.at_level(logging.WARNING, logger="photocompare.core.live_guide"):
+    with caplog.at_level(logging.WARNING, logger="photocompare.core.live_evaluate"):
         guide, results, shots = _run(gap_video, face_photo, tmp_path, identity_model=missing)
     faces = [g for g in results.values() if g.face]
     assert faces and not any(g.ready for g in faces) and shots == []
@@ -106,7 +106,7 @@ def test_missing_identity_model_means_not_ready_with_one_message(
 
 
 def test_live_ready_rule_accepts_a_sharpness_warn_only():
-    from photocompare.core.live_guide import live_ready
+    from photocompare.core.live_evaluate import live_ready
 
     def checks(**statuses):
         names = ("angle", "framing", "lighting", "expression", "sharpness", "identity")
