@@ -13,6 +13,7 @@ from typing import Any
 
 from photocompare.core import figures_format
 from photocompare.core.course import CourseReport, period_for_date
+from photocompare.core.dates import as_date, as_datetime  # noqa: F401  (the one date rule)
 
 
 def field(obj: Any, name: str, default: Any = None) -> Any:
@@ -22,40 +23,6 @@ def field(obj: Any, name: str, default: Any = None) -> Any:
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
-
-
-def as_date(value: Any) -> dt.date | None:
-    """The calendar day of a date, datetime (its wall-clock day) or ISO text; None if none.
-
-    The one date coercion of the app: records, JSON and widgets hand over any of the three."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def as_datetime(value: Any) -> dt.datetime | None:
-    """A naive wall-clock datetime from a datetime (offset dropped), date (midnight) or ISO text.
-
-    Photo times are compared as the camera's wall clock: mixing aware and naive values would
-    raise, and converting to UTC would move a late-evening photo to the next day."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time())
-    try:
-        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
-    except ValueError:
-        day = as_date(value)
-        return dt.datetime.combine(day, dt.time()) if day else None
 
 
 def periods_of(report: Any) -> list[Any]:

@@ -20,3 +20,21 @@ def as_date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def as_datetime(value: object) -> dt.datetime | None:
+    """A naive wall-clock datetime from a datetime (offset dropped), date (midnight) or ISO text.
+
+    Photo times are compared as the camera's wall clock: mixing aware and naive values would
+    raise, and converting to UTC would move a late-evening photo to the next day."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    try:
+        return dt.datetime.fromisoformat(str(value)).replace(tzinfo=None)
+    except ValueError:
+        day = as_date(value)
+        return dt.datetime.combine(day, dt.time()) if day else None

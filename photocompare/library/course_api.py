@@ -17,7 +17,7 @@ from typing import Any
 from photocompare.core import preempt
 from photocompare.core.course import CourseReport
 from photocompare.core.course_figures import DiaryDay, MonthlySummary, Treatment
-from photocompare.core.course_format import as_date  # noqa: F401  (re-exported for the editors)
+from photocompare.core.dates import as_date  # noqa: F401  (re-exported for the editors)
 from photocompare.library import api, course_repo
 from photocompare.library.errors import mapped_errors
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from photocompare.core.course_format import as_datetime
+from photocompare.core.dates import as_datetime
 
 
 @dataclass(frozen=True)
