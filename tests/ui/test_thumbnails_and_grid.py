@@ -3,6 +3,7 @@ only what is visible, and a signal emit does not release references it does not 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -101,8 +102,8 @@ def test_signal_emit_does_not_release_references_it_does_not_own(qapp):
     assert all(abs(a - b) < 50 for a, b in zip(after, before, strict=True)), (before, after)
 
 
-@pytest.mark.parametrize("point_size", [9, 13, 16])
-def test_grid_captions_stay_whole_under_tall_photos_at_any_font_size(qtbot, point_size):
+@pytest.mark.parametrize(("point_size", "reload"), [(9, False), (13, False), (16, False), (13, True)])
+def test_grid_captions_stay_whole_under_tall_photos_at_any_font_size(qtbot, point_size, reload):
     """A portrait photo's thumbnail is as tall as the cell's icon area; its two caption lines
     (date, view · expression) must still fit below it, in a narrow grid (inspector open) and with
     a large system font."""
@@ -140,6 +141,13 @@ def test_grid_captions_stay_whole_under_tall_photos_at_any_font_size(qtbot, poin
         return all(loader.pixmap(r.sha256, r.path) is not None for r in rows)
 
     qtbot.waitUntil(decoded, timeout=20_000)
+    if reload:  # an import adds a photo of another shape and the grid is read again
+        wide = dataclasses.replace(rows[1], id=2, sha256=f"{2:064x}", original_name="obama-720p.jpg",
+                                   path=str(examples / "obama-720p.jpg"), view_label="left-lateral")
+        rows = [*rows, wide]
+        model.set_photos(rows)
+        qtbot.waitUntil(decoded, timeout=20_000)
+        qtbot.wait(50)
     tall = loader.pixmap(rows[0].sha256, rows[0].path)
     assert tall.height() == 160 and tall.width() < 100, "the portrait thumbnail fills the icon height"
     fm = view.fontMetrics()
