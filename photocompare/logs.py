@@ -56,7 +56,11 @@ def configure_file_logging(
     for handler in ours:  # another folder: move the file rather than log twice
         root.removeHandler(handler)
         handler.close()
-    logging.captureWarnings(True)  # library UserWarnings (pydicom, PIL) go to the log too
+    # Library UserWarnings (pydicom, PIL) go to the log too. Off, then on: captureWarnings(True)
+    # does nothing when it believes it is already on, but a host (or a test runner) may have put
+    # its own `warnings.showwarning` back since, which would silently lose the warnings.
+    logging.captureWarnings(False)
+    logging.captureWarnings(True)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # The file opens on the first record; refuse now rather than fail on every record.
