@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from photocompare.library.db import Library
@@ -33,3 +35,51 @@ def demo_master(tmp_path_factory):
     target = tmp_path_factory.mktemp("demo_master")
     create_demo_library(target)
     return target
+
+
+@pytest.fixture
+def demo_library(demo_master, tmp_path):
+    """A private copy of the demo library: audit and consent rows of one test stay there."""
+    target = tmp_path / "demo"
+    shutil.copytree(demo_master, target)
+    lib = Library.open(target)
+    yield lib
+    lib.close()
+
+
+def wait_for_audits(qtbot, window) -> None:
+    """Until the window's audit entries (written on workers) are all in the library."""
+    qtbot.waitUntil(lambda: not window.audit_trail.tasks, timeout=10_000)
+
+
+@pytest.fixture
+def make_window(qtbot, library, tmp_path, analysis):
+    """A shown main window on the module's `library`; keyword arguments are its collaborators
+    (e.g. `choose_printer`). Closed, its audits awaited and shut down after the test."""
+    from PySide6.QtWidgets import QApplication
+
+    from photocompare.ui.main_window import MainWindow
+    from photocompare.ui.settings_store import SettingsStore
+
+    made = []
+
+    def make(**collaborators):
+        w = MainWindow(
+            library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
+            suggest_labels_after_import=False, **collaborators,
+        )
+        qtbot.addWidget(w)
+        w.resize(1500, 950)
+        w.show()
+        qtbot.waitExposed(w)
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        for widget in QApplication.topLevelWidgets():
+            if widget is not w and widget.isVisible():
+                widget.close()
+        w.close()
+        wait_for_audits(qtbot, w)
+        w.shutdown()

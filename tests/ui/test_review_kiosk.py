@@ -3,7 +3,6 @@ with the app's one face model (or makes one silenced model of its own when start
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,7 @@ from photocompare.core.analysis_service import AnalysisService  # noqa: E402
 from photocompare.demo import DEMO_PATIENT_ID  # noqa: E402
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
-from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.review_mode import ReviewWindow  # noqa: E402
-from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
 
 
@@ -40,32 +37,6 @@ def _visible_windows() -> list[QWidget]:
 
 
 
-@pytest.fixture
-def make_window(qtbot, library, tmp_path, analysis):
-    """A shown main window on the private library; keyword arguments are its collaborators
-    (e.g. `choose_printer`)."""
-    made = []
-
-    def make(**collaborators):
-        w = MainWindow(
-            library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
-            suggest_labels_after_import=False, **collaborators,
-        )
-        qtbot.addWidget(w)
-        w.resize(1500, 950)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        for widget in QApplication.topLevelWidgets():
-            if widget is not w and widget.isVisible():
-                widget.close()
-        w.close()
-        _wait_audits(qtbot, w)
-        w.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -77,17 +48,10 @@ def analysis():
 
 
 @pytest.fixture
-def library(demo_master, tmp_path):
-    """A private copy of the demo library: audit and consent rows of one test stay there."""
-    target = tmp_path / "demo"
-    shutil.copytree(demo_master, target)
-    lib = Library.open(target)
-    yield lib
-    lib.close()
+def library(demo_library):
+    return demo_library
 
 
-def _wait_audits(qtbot, w) -> None:
-    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
 
 
 CHATTER = ("inference_feedback_manager", "InitGoogle", "TensorFlow Lite", "XNNPACK", "W0000", "I0000")

@@ -5,7 +5,6 @@ checks consent, and consent is recorded and withdrawn from the Patient menu."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,48 +18,15 @@ from photocompare.core.errors import ConsentMissing  # noqa: E402
 from photocompare.demo import DEMO_PATIENT_ID, DEMO_PATIENT_NAME  # noqa: E402
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library import audit, consent  # noqa: E402
-from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui.export_dialog import ExportDialog, ExportOptions  # noqa: E402
-from photocompare.ui.main_window import MainWindow  # noqa: E402
-from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+from tests.ui.conftest import wait_for_audits as _wait_audits  # noqa: E402
 
 
 @pytest.fixture
-def library(demo_master, tmp_path):
-    """A private copy of the demo library: audit and consent rows of one test stay there."""
-    target = tmp_path / "demo"
-    shutil.copytree(demo_master, target)
-    lib = Library.open(target)
-    yield lib
-    lib.close()
+def library(demo_library):
+    return demo_library
 
 
-@pytest.fixture
-def make_window(qtbot, library, tmp_path, analysis):
-    """A shown main window on the private library; keyword arguments are its collaborators
-    (e.g. `choose_printer`)."""
-    made = []
-
-    def make(**collaborators):
-        w = MainWindow(
-            library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis, warm_up_analysis=False,
-            suggest_labels_after_import=False, **collaborators,
-        )
-        qtbot.addWidget(w)
-        w.resize(1500, 950)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        for widget in QApplication.topLevelWidgets():
-            if widget is not w and widget.isVisible():
-                widget.close()
-        w.close()
-        _wait_audits(qtbot, w)
-        w.shutdown()
 
 
 @pytest.fixture
@@ -68,8 +34,6 @@ def window(make_window):
     return make_window()
 
 
-def _wait_audits(qtbot, w) -> None:
-    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
 
 
 def _open_pair(qtbot, w):
