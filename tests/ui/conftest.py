@@ -83,3 +83,31 @@ def make_window(qtbot, library, tmp_path, analysis):
         w.close()
         wait_for_audits(qtbot, w)
         w.shutdown()
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_master, tmp_path, analysis):
+    """The main window on the shared demo library, patient DEMO-001 open."""
+    from photocompare.ui.main_window import MainWindow
+    from photocompare.ui.settings_store import SettingsStore
+
+    lib = Library.open(demo_master)
+    w = MainWindow(lib, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.select_patient_by_external_id("DEMO-001")
+    yield w
+    w.close()
+    w.shutdown()
+    lib.close()
+
+
+def open_demo_pair(qtbot, window):
+    """Open the first suggested pair of the open patient and wait until it is shown."""
+    pairs = window.suggested_pairs()
+    assert pairs, "the demo patient must offer a suggested pair"
+    with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
+        window.open_pair(pairs[0].before, pairs[0].after)
+    return pairs[0]

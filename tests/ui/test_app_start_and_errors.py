@@ -15,7 +15,6 @@ import sys
 
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
-from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 
@@ -32,19 +31,6 @@ def window(qtbot, library, tmp_path, analysis):
     w.shutdown()
 
 
-@pytest.fixture
-def demo_window(qtbot, demo_master, tmp_path, analysis):
-    lib = Library.open(demo_master)
-    w = MainWindow(lib, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.select_patient_by_external_id("DEMO-001")
-    yield w
-    w.close()
-    w.shutdown()
-    lib.close()
 
 
 @pytest.mark.parametrize("extra", [[], ["--review", "DEMO-001"]], ids=["main-window", "review-mode"])

@@ -14,35 +14,12 @@ from PySide6.QtGui import QImage, QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from photocompare.library import api as la  # noqa: E402
-from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui.compare_view import MODES  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import (
     SettingsStore,  # noqa: E402
 )
-
-
-@pytest.fixture
-def demo_window(qtbot, demo_master, tmp_path, analysis):
-    lib = Library.open(demo_master)
-    w = MainWindow(lib, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    assert w.select_patient_by_external_id("DEMO-001")
-    yield w
-    w.close()
-    w.shutdown()
-    lib.close()
-
-
-def _open_demo_pair(qtbot, w):
-    pairs = w.suggested_pairs()
-    assert pairs, "the demo patient must offer a suggested pair"
-    with qtbot.waitSignal(w.compare.pair_ready, timeout=60_000):
-        w.open_pair(pairs[0].before, pairs[0].after)
-    return pairs[0]
+from tests.ui.conftest import open_demo_pair  # noqa: E402
 
 
 def _save(widget, name, tmp_path) -> QImage:
@@ -89,7 +66,7 @@ def _run_import(qtbot, window, paths):
 
 def test_open_a_pair_and_switch_through_every_mode_by_shortcut(qtbot, demo_window):
     w = demo_window
-    pair = _open_demo_pair(qtbot, w)
+    pair = open_demo_pair(qtbot, w)
     cv = w.compare
     assert cv.pictures.after_aligned is not None, "the demo pair has faces: it must be aligned"
     assert cv.panel.statuses(), "the consistency panel lists the checks"
@@ -121,7 +98,7 @@ def test_open_a_pair_and_switch_through_every_mode_by_shortcut(qtbot, demo_windo
 
 def test_zoom_and_pan_stay_in_sync_between_the_two_sides(qtbot, demo_window):
     w = demo_window
-    _open_demo_pair(qtbot, w)
+    open_demo_pair(qtbot, w)
     cv = w.compare
     cv.set_mode("side")
     left, right = cv.left, cv.right
@@ -188,7 +165,7 @@ def test_main_views_render_to_png(qtbot, demo_window, tmp_path):
     w.inspector.landmarks_box.setChecked(True)
     assert w.inspector.landmarks_drawn()
     images = {"main_photos": _save(w, "main_photos", tmp_path)}
-    _open_demo_pair(qtbot, w)
+    open_demo_pair(qtbot, w)
     for key, _title, _shortcut in MODES:
         w.compare.set_mode(key)
         if key == "blink":
@@ -211,7 +188,7 @@ def test_main_views_render_to_png(qtbot, demo_window, tmp_path):
 
 def test_full_screen_from_the_compare_view_keeps_only_the_comparison(qtbot, demo_window):
     w = demo_window
-    _open_demo_pair(qtbot, w)
+    open_demo_pair(qtbot, w)
     w.toggle_full_screen()
     qtbot.waitUntil(w.isFullScreen)
     assert w.patient_list.isHidden() and w.menuBar().isHidden()
@@ -240,7 +217,7 @@ def test_difference_map_is_dark_for_identical_photos_and_ignores_uncovered_borde
 
 def test_a_pair_opens_on_the_face_in_step_and_fit_frame_is_one_key_away(qtbot, demo_window):
     w = demo_window
-    _open_demo_pair(qtbot, w)
+    open_demo_pair(qtbot, w)
     cv = w.compare
     left, right = cv.left, cv.right
     box = cv.pictures.face_box
@@ -302,7 +279,7 @@ def test_a_faceless_pair_opens_on_the_whole_frame(qtbot, window, tmp_path):
 @pytest.mark.parametrize("width", [1000, 700, 560])
 def test_difference_mode_title_never_covers_the_after_label(qtbot, demo_window, width):
     w = demo_window
-    _open_demo_pair(qtbot, w)
+    open_demo_pair(qtbot, w)
     cv = w.compare
     cv.set_mode("diff")
     total = sum(cv.splitter.sizes())
