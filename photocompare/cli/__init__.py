@@ -74,8 +74,42 @@ def _log_to_file() -> str | None:
     return str(path) if path else None
 
 
+_PLAIN_FORMS = {"≥": ">=", "≤": "<=", "→": "->", "−": "-", "–": "-", "—": "-", "…": "...",
+                "✔": "yes", "✘": "no", "×": "x", "°": " deg", "·": "."}
+
+
+def _plain_form(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a character the stream cannot show becomes its plain form or "?"."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(_PLAIN_FORMS.get(ch, "?") for ch in bad), error.end
+
+
+def _printable_streams() -> None:
+    """Let every message reach a terminal or file that cannot show all of its characters.
+
+    Messages use "≥", "°", "×" and patients' names in any script. Redirected to a file on a
+    Windows workstation, stdout takes the locale's code page (cp1252 has no "≥"), and printing
+    would end the command with a traceback after its work was done. Such characters are written
+    in a plain form (">=") or as "?" instead; a UTF-8 stream is left as it is.
+    """
+    import codecs
+
+    codecs.register_error("photocompare-plain", _plain_form)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "≥°×–é".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="photocompare-plain")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _printable_streams()
     log_file = _log_to_file()
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -104,7 +104,7 @@ def compute_flags(periods: list[PeriodFigures], diary: Mapping[dt.date, DiaryDay
         verdict = "meets" if chronic else "does not meet"
         notes.append(
             f"Baseline {verdict} the ICHD-3 frequency criterion for chronic migraine "
-            f"(>= {fmt_figure(settings.chronic_headache_days)} headache days with >= "
+            f"(≥ {fmt_figure(settings.chronic_headache_days)} headache days with ≥ "
             f"{fmt_figure(settings.chronic_migraine_days)} migraine days per month): "
             f"{fmt_figure(base.headache_days_per_28)} headache and {fmt_figure(base.migraine_days_per_28)} "
             "migraine days per 28 days.")

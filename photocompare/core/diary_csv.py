@@ -203,7 +203,7 @@ def _int_field(value: str, column: str, lo: int, hi: int | None) -> int | None:
         raise ValueError(f"{column} {value.strip()!r} is not a whole number")
     n = int(x)
     if n < lo or (hi is not None and n > hi):
-        limit = f"{lo}-{hi}" if hi is not None else f">= {lo}"
+        limit = f"{lo}-{hi}" if hi is not None else f"≥ {lo}"
         raise ValueError(f"{column} {n} is outside {limit}")
     return n
 

@@ -148,3 +148,20 @@ def test_library_patient_import_course_export(tmp_path, diary_csv, capsys):
     capsys.readouterr()
     assert main(["course", "--patient", "NOPE", "--library", str(library)]) == 2
     assert capsys.readouterr().err == "photocompare: no patient with ID 'NOPE'\n"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_report_reaches_a_stream_without_the_symbols(diary_csv, encoding):
+    """Redirected on a Windows workstation stdout takes the code page (cp1252 has no "≥"): the
+    report is still printed whole, the symbols in a plain form, and the command exits 0."""
+    import os
+
+    env = dict(os.environ, PYTHONIOENCODING=encoding)
+    proc = subprocess.run(
+        [sys.executable, "-m", "photocompare", "course", "--diary", str(diary_csv),
+         "--treatment", "2024-01-29", "--today", "2024-03-10"],
+        capture_output=True, timeout=120, env=env)
+    out, err = proc.stdout.decode(encoding), proc.stderr.decode(encoding)
+    assert proc.returncode == 0, err
+    assert "criterion for chronic migraine (>= 15 headache days with >= 8 migraine days" in out
+    assert ">=30%" in out and "Traceback" not in err and "unexpected error" not in err
