@@ -186,7 +186,7 @@ class SettingsDialog(QDialog):
         logo_browse = QPushButton("Browse…")
         logo_browse.clicked.connect(self._browse_logo)
         logo_clear = QPushButton("No logo")
-        logo_clear.clicked.connect(lambda: self.logo_edit.setText(""))
+        logo_clear.clicked.connect(self.logo_edit.clear)
         logo_row = QHBoxLayout()
         logo_row.addWidget(self.logo_edit, 1)
         logo_row.addWidget(logo_browse)

@@ -80,4 +80,6 @@ def test_settings_keep_an_originals_store_folder_and_ok_alone_does_not_pin_the_l
     dialog.apply()
     again = SettingsStore.at_path(ini)
     assert again.store_location() == str(tmp_path / "shared-store")
-    assert SettingsDialog(again).store_edit.text() == str(tmp_path / "shared-store")
+    reopened = SettingsDialog(again)
+    qtbot.addWidget(reopened)
+    assert reopened.store_edit.text() == str(tmp_path / "shared-store")
