@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 from photocompare.cli.commands_library import add_library_arguments, open_library, require_patient
+from photocompare.settings import Prescriber
 
 OUTCOME_CHOICES = ("ineffective", "not-tolerated", "contraindicated", "ongoing")
 
@@ -151,7 +152,23 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="add this before/after photo pair (needs the patient's insurer consent)")
     r.add_argument("--today", type=_date, metavar="D",
                    help="end of the latest cycle (default: the last recorded day)")
+    signer = r.add_argument_group("who signs the PDF (the app keeps these in its settings)")
+    signer.add_argument("--prescriber", default="", metavar="NAME")
+    signer.add_argument("--specialty", default="", metavar="TEXT")
+    signer.add_argument("--provider-id", default="", metavar="ID",
+                        help="national provider ID (NPI, GMC number, LANR...)")
+    signer.add_argument("--clinic-address", default="", metavar="TEXT",
+                        help="'\\n' starts a new line")
+    signer.add_argument("--logo", default="", metavar="FILE", help="clinic logo (PNG/JPEG)")
     r.set_defaults(func=run_report)
+
+
+def _prescriber(args: argparse.Namespace) -> Prescriber:
+    """Who signs the report, from the options (the CLI does not read the app's own settings)."""
+    return Prescriber(name=args.prescriber.strip(), specialty=args.specialty.strip(),
+                      provider_id=args.provider_id.strip(),
+                      clinic_address=args.clinic_address.replace("\\n", "\n").strip(),
+                      logo_path=args.logo.strip())
 
 
 def _fail(message: str) -> int:
@@ -338,6 +355,8 @@ def run_report(args) -> int:
         return _fail(f"{output.name}: the output must end in .pdf")
     if output is not None and not output.parent.is_dir():
         return _fail(f"{output}: folder {output.parent} does not exist")
+    if args.logo and not Path(args.logo).is_file():
+        return _fail(f"{args.logo}: logo file not found")
     try:
         photo_ids = _photo_ids(args.photos)
     except ValueError as exc:
@@ -360,9 +379,7 @@ def run_report(args) -> int:
             photos = load_report_photos(library, patient.id, photo_ids)  # checks consent
         if output is not None:
             from photocompare.export.payer_report_pdf import render_payer_pdf
-            from photocompare.settings import Settings
-
-            render_payer_pdf(report, output, prescriber=Settings().prescriber,
+            render_payer_pdf(report, output, prescriber=_prescriber(args),
                              deidentify=args.deidentify, include_payer=include_payer,
                              photos=photos)
             audit.record(library, audit.PAYER_REPORT_EXPORTED, patient_id=patient.id, details={

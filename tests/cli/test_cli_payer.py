@@ -193,3 +193,31 @@ def test_bad_editor_input_is_one_line_and_nothing_stored(library):
         assert len(crepo.load_questionnaires(lib, "P-200")) == 4
         assert crepo.load_treatments(lib, "P-200") == []
         assert crepo.history(lib, "P-200", table="payer_preventives") == []
+
+
+def test_prescriber_options_sign_the_pdf_and_a_missing_logo_is_one_line(library, tmp_path):
+    """The CLI cannot read the app's own settings, so who signs the report comes from options;
+    without them the signature block stays a blank to fill in by hand."""
+    add_everything(library)
+    out = tmp_path / "signed.pdf"
+    done = run("report", "renewal", "--patient", "P-200", "-o", str(out), "--library", library,
+               "--prescriber", "Dr. Jana Weiss", "--specialty", "Neurology",
+               "--provider-id", "LANR 123456701", "--clinic-address",
+               "Kopfschmerzzentrum\\nHauptstr. 1, 80331 München")
+    assert done.returncode == 0, done.stderr
+    text = pdf_text(out)
+    for expected in ("Dr. Jana Weiss, Neurology", "Provider ID LANR 123456701",
+                     "Kopfschmerzzentrum", "Hauptstr. 1, 80331 München"):
+        assert expected in text, expected
+
+    unsigned = tmp_path / "unsigned.pdf"
+    assert run("report", "renewal", "--patient", "P-200", "-o", str(unsigned),
+               "--library", library).returncode == 0
+    assert "Prescriber (name, specialty)" in pdf_text(unsigned)
+
+    nologo = tmp_path / "nologo.pdf"
+    done = run("report", "renewal", "--patient", "P-200", "-o", str(nologo), "--library", library,
+               "--logo", str(tmp_path / "missing.png"))
+    assert done.returncode == 2 and not nologo.exists()
+    assert done.stderr.strip().splitlines() == [
+        f"photocompare: {tmp_path / 'missing.png'}: logo file not found"]
