@@ -177,9 +177,9 @@ class ResNetDescriptor:
                 size = n * rows * cols
                 k = (params.size - n) // size
                 w = params[: size * k].reshape(n, k, rows, cols)
-                # im2col below orders a patch as (channel, row, column): weights to match.
-                convs.append((w.reshape(n, -1).T, params[size * k : size * k + n], rows,
-                              stride_y, pad_y))
+                # im2col below orders a patch as (row, column, channel): weights to match.
+                convs.append((w.transpose(2, 3, 1, 0).reshape(-1, n),
+                              params[size * k : size * k + n], rows, stride_y, pad_y))
             elif kind == b"affine_":
                 params, at = _dlib_tensor(buf, at)
                 half = params.size // 2
@@ -254,9 +254,11 @@ def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, size: int, stride: int, p
 
     if pad:
         x = np.pad(x, ((pad, pad), (pad, pad), (0, 0)))
+    # Channels last and innermost: the patch copy moves whole runs of channels at a time.
     patches = sliding_window_view(x, (size, size), axis=(0, 1))[::stride, ::stride]
     rows, cols = patches.shape[:2]
-    return (patches.reshape(rows * cols, -1) @ w + b).reshape(rows, cols, -1)
+    patches = patches.transpose(0, 1, 3, 4, 2).reshape(rows * cols, -1)
+    return (patches @ w + b).reshape(rows, cols, -1)
 
 
 def _pool(x: np.ndarray, size: int, reduce: Callable[..., np.ndarray]) -> np.ndarray:
