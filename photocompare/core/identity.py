@@ -216,7 +216,8 @@ class ResNetDescriptor:
         if chip.shape != (CHIP_SIZE_PX, CHIP_SIZE_PX, 3):
             raise ValueError(f"face chip must be {CHIP_SIZE_PX}×{CHIP_SIZE_PX}×3, got {chip.shape}")
         # The network's matrices are small: BLAS threads cost more in hand-over than they gain,
-        # and on a busy machine far more (measured 0.58 s instead of 0.02 s on 2 loaded cores).
+        # and on a busy machine far more (on 2 loaded cores: 0.15–0.59 s with two BLAS threads,
+        # 0.02–0.03 s with one).
         with self._one_blas_thread():
             return self._forward(chip)
 
