@@ -103,3 +103,19 @@ def test_a_damaged_model_file_is_one_clear_error(tmp_path, damage):
         ResNetDescriptor(bad)
     message = str(err.value)
     assert str(bad) in message and "\n" not in message
+
+
+def test_check_with_a_damaged_model_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    # The descriptors are computed on a helper thread; its error must still reach the command
+    # line as one line and exit code 2, not as a traceback or a hang.
+    from photocompare.cli import main
+
+    bad = tmp_path / "dlib_face_recognition_resnet_model_v1.dat"
+    bad.write_bytes(find_identity_model().read_bytes()[:1_000_000])
+    monkeypatch.setenv("PHOTOCOMPARE_IDENTITY_MODEL", str(bad))
+    monkeypatch.setattr(IdentityModel, "_shared", None)
+    before = str(shared_path(*EXAMPLES, "obama-480p.jpg"))
+    after = str(shared_path(*EXAMPLES, "obama-720p.jpg"))
+    assert main(["check", before, after, "--json"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(bad) in err and "Traceback" not in err
