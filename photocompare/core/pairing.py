@@ -208,9 +208,9 @@ def _compare(
     pair = None
     similarity = None
     if before_descriptor is not None and after_descriptor is not None:
-        model = IdentityModel.shared() if identity is True else identity
         db = before_descriptor.result()
         da = after_descriptor.result()
+        model = IdentityModel.shared() if identity is True else identity
         if db is not None and da is not None:
             similarity = identity_similarity(db, da)
         if (
