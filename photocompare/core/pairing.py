@@ -7,6 +7,7 @@ onto BEFORE. `PairResult.to_json()` is the object `photocompare check --json` pr
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -127,13 +128,67 @@ def compare_photos(
     `thresholds` defaults to `CheckThresholds()`. `identity`: True uses the shipped descriptor
     model (`IdentityModel.shared()`), an `IdentityModel` is used as given, False skips the
     check (it then warns "not checked"). `descriptor_cache` with `descriptor_keys` (the library
-    passes the photos' SHA-256) lets a descriptor be computed only once per photo.
+    passes the photos' SHA-256) lets a descriptor be computed only once per photo; the cache is
+    called from a helper thread (started by Python), one photo at a time.
     """
     thresholds = thresholds or CheckThresholds()
+    # Each face descriptor is computed on a helper thread while the main line goes on (the next
+    # photo's decode and landmarks, the alignment): the network runs in NumPy, which lets the
+    # interpreter go, so on two cores the identity check costs little more than its hand-over.
+    helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pair-descriptors")
+    try:
+        return _compare(
+            before_path, after_path, analyzer, thresholds, align, refine, identity,
+            descriptor_cache, descriptor_keys, helper,
+        )
+    finally:
+        helper.shutdown(wait=True, cancel_futures=True)
+
+
+def _describe_later(
+    helper: ThreadPoolExecutor,
+    identity: Any,
+    photo: PhotoMeasures,
+    rgb: Any,
+    cache: DescriptorCache | None,
+    key: str | None,
+) -> Future | None:
+    if identity is False or photo.face is None:
+        return None
+
+    def run() -> Any:
+        model = IdentityModel.shared() if identity is True else identity
+        return photo_descriptor(photo, rgb, model, cache, key)
+
+    return helper.submit(run)
+
+
+def _compare(
+    before_path: Any,
+    after_path: Any,
+    analyzer: FaceAnalyzer,
+    thresholds: CheckThresholds,
+    align: bool,
+    refine: bool,
+    identity: Any,
+    descriptor_cache: DescriptorCache | None,
+    descriptor_keys: tuple[str | None, str | None],
+    helper: ThreadPoolExecutor,
+) -> PairResult:
     before_img, before_path = _load(before_path, analyzer)
-    after_img, after_path = _load(after_path, analyzer)
     before = analyzer.analyze(before_img, path=before_path)
+    before_descriptor = _describe_later(
+        helper, identity, before, before_img.rgb, descriptor_cache, descriptor_keys[0]
+    )
+    after_img, after_path = _load(after_path, analyzer)
     after = analyzer.analyze(after_img, path=after_path)
+    after_descriptor = None
+    if before_descriptor is not None and after.face is None:
+        before_descriptor.cancel()  # no pair to check; stops it only if it has not started
+    elif before_descriptor is not None:
+        after_descriptor = _describe_later(
+            helper, identity, after, after_img.rgb, descriptor_cache, descriptor_keys[1]
+        )
     alignment = None
     if align and before.face is not None and after.face is not None:
         alignment = estimate_alignment(
@@ -152,10 +207,10 @@ def compare_photos(
         roll_diff = -alignment.rotation_deg
     pair = None
     similarity = None
-    if before.face is not None and after.face is not None and identity is not False:
+    if before_descriptor is not None and after_descriptor is not None:
+        db = before_descriptor.result()
+        da = after_descriptor.result()
         model = IdentityModel.shared() if identity is True else identity
-        db = photo_descriptor(before, before_img.rgb, model, descriptor_cache, descriptor_keys[0])
-        da = photo_descriptor(after, after_img.rgb, model, descriptor_cache, descriptor_keys[1])
         if db is not None and da is not None:
             similarity = identity_similarity(db, da)
         if (
