@@ -38,6 +38,7 @@ _REFINE_TARGET_IOD_PX = 160.0
 _MIN_CROP_SEARCH_SIDE = 640  # search overlapping crops only in images at least this large
 # Head pose: re-fits on a crop around the face (this long side) rotated by these angles.
 _POSE_CROP_SIDE = 192
+_POSE_CROP_MARGIN = 2.2  # view side / mesh extent
 _POSE_ROTATIONS_DEG = (8.0,)
 _POSE_ROTATIONS_SMALL_DEG = (8.0, -8.0, 4.0)  # small faces fit more noisily; cheap to re-fit
 
@@ -155,13 +156,9 @@ class FaceFinder:
         order `_choose` prefers them; when none confirms, detection is retried on a copy
         enlarged 1.5× (small faces) and those candidates are tried too.
 
-        Also returns head-pose samples (yaw, pitch): the original fit and the fits on the
-        crop rotated by each of `_POSE_ROTATIONS_DEG` (the first of which is the confirmation)
-        — in-plane rotation leaves yaw and pitch unchanged, so their mean has less fitting
-        noise. Measured on 8 real faces under ±6–12° rotation, 0.8–1.2 scale, shifts, ±0.5 EV,
-        half resolution and JPEG q75: RMS change yaw 0.73° → 0.46°, pitch 1.23° → 0.77° with
-        one rotated re-fit (three for small faces); two for every face gave 0.35° / 0.64° but
-        cost the analysis budget.
+        Also returns head-pose samples (yaw, pitch) from `_pose_samples`: fits on normalised
+        views of the face (the first of which is the confirmation) — in-plane rotation leaves
+        yaw and pitch unchanged, so their mean has less fitting noise.
         """
         h, w = rgb.shape[:2]
         rounds = [found]
@@ -185,41 +182,67 @@ class FaceFinder:
         return None, "", []
 
     def _pose_samples(self, rgb: np.ndarray, det: Detection) -> list[tuple[float, float]] | None:
-        """Yaw/pitch of `det` and of re-fits on a crop around it, rotated; None when the face
-        is not found again on the first rotated crop."""
+        """Yaw/pitch of `det` from re-fits on normalised views of it; None when the face is not
+        found again on the first view (then it is not a face we can trust).
+
+        Each view is the face levelled (eye line horizontal, then turned by one of
+        `_POSE_ROTATIONS_DEG`), centred and scaled so its mesh spans the same pixels, whatever
+        the photo's framing and resolution. Why: the transformation matrix depends on where
+        the face sits in the frame and on its size there (moving a face by a fifth of the frame
+        moved the fitted yaw or pitch by 4–7°), which is not head pose; in a normalised view
+        those are constant, and the views differ only by resampling, so their mean is steady.
+        """
+        from photocompare.core.measures import roll_from_landmarks
+
         iod = landmarks_iod(det.landmarks)
         pts = det.landmarks[:, :2]
-        centre = pts.mean(axis=0)
-        half = max(pts.max(axis=0) - pts.min(axis=0)) * 1.1
-        h, w = rgb.shape[:2]
-        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-        crop = rgb[y0:y1, x0:x1]
-        if crop.size == 0:
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre = (lo + hi) / 2
+        extent = float(max(hi - lo))
+        if extent <= 0:
             return None
-        local = centre - [x0, y0]
-        target = max(_POSE_CROP_SIDE, max(crop.shape[:2])) if max(crop.shape[:2]) < 192 else _POSE_CROP_SIDE
-        samples: list[tuple[float, float]] = []
-        if det.matrix is not None:
-            samples.append(rotation_to_euler(det.matrix[:3, :3])[:2])
+        side = _POSE_CROP_SIDE
+        zoom = side / (extent * _POSE_CROP_MARGIN)  # view px per image px
+        source, offset = rgb, np.zeros(2)
+        if zoom < 0.5:  # shrink by area first so the warp does not alias fine texture
+            half = extent * _POSE_CROP_MARGIN * 0.75  # covers the view at any rotation
+            h, w = rgb.shape[:2]
+            x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
+            x1, y1 = int(min(w, centre[0] + half + 1)), int(min(h, centre[1] + half + 1))
+            f = 2 * zoom
+            region = rgb[y0:y1, x0:x1]
+            source = cv2.resize(
+                region,
+                (max(1, round(region.shape[1] * f)), max(1, round(region.shape[0] * f))),
+                interpolation=cv2.INTER_AREA,
+            )
+            fx, fy = source.shape[1] / region.shape[1], source.shape[0] / region.shape[0]
+            offset = np.array([x0, y0], dtype=float)
+            scale_src = np.array([fx, fy])
+        else:
+            scale_src = np.array([1.0, 1.0])
+        c_src = (centre - offset) * scale_src
+        z_src = zoom / float(scale_src.mean())
+        level = -roll_from_landmarks(det.landmarks)
         rotations = _POSE_ROTATIONS_DEG if iod >= SMALL_FACE_IOD_PX else _POSE_ROTATIONS_SMALL_DEG
+        samples: list[tuple[float, float]] = []
         for k, angle in enumerate(rotations):
-            if angle:
-                m = cv2.getRotationMatrix2D((float(local[0]), float(local[1])), angle, 1.0)
-                image = cv2.warpAffine(crop, m, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REFLECT)
-            else:
-                m, image = None, crop
+            m = cv2.getRotationMatrix2D((float(c_src[0]), float(c_src[1])), level + angle, z_src)
+            m[:, 2] += side / 2 - c_src
+            view = cv2.warpAffine(
+                source, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
             match = None
-            for d in self._detect_scaled(image, target):
-                c = d.landmarks[:, :2].mean(axis=0)
-                if m is not None:  # back to the unrotated crop
-                    c = cv2.invertAffineTransform(m)[:, :2] @ c + cv2.invertAffineTransform(m)[:, 2]
-                if np.linalg.norm(c - local) < 0.5 * iod and abs(landmarks_iod(d.landmarks) / iod - 1) < 0.35:
+            for d in self.detect(view):
+                c = d.landmarks[:, :2]
+                c = (c.min(axis=0) + c.max(axis=0)) / 2
+                near = np.linalg.norm(c - side / 2) < 0.5 * iod * zoom
+                if near and abs(landmarks_iod(d.landmarks) / (iod * zoom) - 1) < 0.35:
                     match = d
                     break
             if match is None:
                 if k == 0:
-                    return None  # not found again: not a face we can trust
+                    return None
                 continue
             if match.matrix is not None:
                 samples.append(rotation_to_euler(match.matrix[:3, :3])[:2])
