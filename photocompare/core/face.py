@@ -247,7 +247,9 @@ class FaceAnalyzer(FaceFinder):
                 if iod < SMALL_FACE_IOD_PX and path is not None and scale < 0.999:
                     refined = self._refine_full_res(path, chosen, scale)
                     if refined is not None:
-                        chosen, how = refined, how + "+refined"
+                        chosen, refined_poses = refined
+                        how += "+refined"
+                        poses = refined_poses or poses
                 face = self._measure(rgb, chosen, how, count, scale, (full_w, full_h), poses)
         return PhotoMeasures(
             path=str(path) if path is not None else None,

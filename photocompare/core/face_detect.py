@@ -270,8 +270,10 @@ class FaceFinder:
 
     def _refine_full_res(
         self, path: str | Path, chosen: Detection, scale: float
-    ) -> Detection | None:
-        """Re-run the landmarks on a full-resolution crop around a small face."""
+    ) -> tuple[Detection, list[tuple[float, float]] | None] | None:
+        """Re-run the landmarks on a full-resolution crop around a small face; also the pose
+        samples from views of that crop (None when it does not confirm), since the reduced
+        copy holds too few pixels of a small face for a steady pose."""
         from photocompare.core.images import load_rgb
 
         try:
@@ -296,10 +298,11 @@ class FaceFinder:
             return None
         centre = np.array([cx - ax, cy - ay])
         best = min(dets, key=lambda d: np.linalg.norm(d.landmarks[:, :2].mean(axis=0) - centre))
+        samples = self._pose_samples(crop, best)
         best.landmarks[:, 0] = (best.landmarks[:, 0] + ax) * scale
         best.landmarks[:, 1] = (best.landmarks[:, 1] + ay) * scale
         best.landmarks[:, 2] *= scale
-        return best
+        return best, samples
 
 
 def landmarks_iod(points: np.ndarray) -> float:

@@ -144,3 +144,110 @@ if __name__ == "__main__":  # quick measurement while tuning: python -m tests.co
         print(f"{time.perf_counter() - t0:.1f} s")
         for r in sorted(rows, key=lambda r: -abs(r["dpitch"]))[:12]:
             print(f"  {r['face']:11s} {r['copy']:9s} dyaw {r['dyaw']:+.2f} dpitch {r['dpitch']:+.2f}")
+
+
+# -- the chosen face is the face: small faces in sunglasses ---------------------------------------
+SUNGLASS_FACES = ("astronaut", "obama-720p", "biden2", "john1", "rose1", "alex1", "obama")
+
+
+def in_sunglasses(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """Opaque dark lenses (0.84 × 0.6 eye distances) over both eyes and a bridge between them."""
+    from photocompare.core.measures import eye_centres
+
+    out = rgb.copy()
+    right, left = eye_centres(landmarks)
+    iod = float(np.linalg.norm(left - right))
+    tilt = math.degrees(math.atan2(left[1] - right[1], left[0] - right[0]))
+    dark = (12, 12, 14)
+    for c in (right, left):
+        axes = (round(0.42 * iod), round(0.3 * iod))
+        cv2.ellipse(out, (round(c[0]), round(c[1])), axes, tilt, 0, 360, dark, -1, cv2.LINE_AA)
+    ends = [tuple(int(round(v)) for v in p) for p in (right, left)]
+    cv2.line(out, ends[0], ends[1], dark, max(1, round(0.05 * iod)), cv2.LINE_AA)
+    return out
+
+
+def small_in_frame(rgb: np.ndarray, landmarks: np.ndarray, iod_px: float, background: np.ndarray):
+    """The photo shrunk so the eyes are `iod_px` apart, pasted right of centre on `background`;
+    returns the frame and the landmarks moved with it (the ground truth)."""
+    from photocompare.core.face_detect import landmarks_iod
+
+    f = iod_px / landmarks_iod(landmarks)
+    small = cv2.resize(
+        rgb, (round(rgb.shape[1] * f), round(rgb.shape[0] * f)), interpolation=cv2.INTER_AREA
+    )
+    frame = background.copy()
+    fh, fw = frame.shape[:2]
+    x0, y0 = int(0.6 * fw - small.shape[1] / 2), int(0.45 * fh - small.shape[0] / 2)
+    frame[y0 : y0 + small.shape[0], x0 : x0 + small.shape[1]] = small
+    truth = landmarks.copy()
+    truth[:, :2] = truth[:, :2] * [small.shape[1] / rgb.shape[1], small.shape[0] / rgb.shape[0]]
+    truth[:, :2] += [x0, y0]
+    return frame, truth
+
+
+@pytest.fixture(scope="module")
+def landscape():
+    with Image.open(shared_path("exif-samples", "jpg", "orientation", "landscape_1.jpg")) as img:
+        return np.asarray(img.convert("RGB").resize((1600, 1200), Image.Resampling.BICUBIC))
+
+
+def test_a_small_face_in_sunglasses_is_measured_as_the_whole_face(face_analyzer, landscape, tmp_path):
+    """Seven real faces in painted sunglasses, shrunk to 30 and 20 px between the eyes in a
+    1600x1200 photo: every face measured is the face (mesh centre within a quarter of an eye
+    distance of the truth, eye distance within 15 %), and its yaw/pitch match the same face in
+    sunglasses at full size closely enough that the angle check passes."""
+    from photocompare.core.face_detect import landmarks_iod
+
+    faces = eight_faces()
+    found, lines = 0, []
+    cases = [(name, iod) for name in SUNGLASS_FACES for iod in (30.0, 20.0)]
+    for name, iod in cases:
+        rgb = faces[name]
+        plain = face_analyzer.analyze(loaded(rgb)).face
+        shaded = in_sunglasses(rgb, plain.landmarks_px)
+        reference = face_analyzer.analyze(loaded(shaded)).face
+        assert reference is not None, f"{name} in sunglasses at full size"
+        frame, truth = small_in_frame(shaded, plain.landmarks_px, iod, landscape)
+        path = tmp_path / f"{name}_{iod:.0f}.jpg"
+        Image.fromarray(frame).save(path, quality=92)
+        face = face_analyzer.analyze(path).face
+        if face is None:
+            lines.append(f"  {name:11s} IOD {iod:.0f} px: no face")
+            continue
+        found += 1
+        off = np.linalg.norm(face.landmarks_px[:, :2].mean(axis=0) - truth[:, :2].mean(axis=0))
+        size = face.interocular_px / landmarks_iod(truth)
+        dyaw, dpitch = face.yaw_deg - reference.yaw_deg, face.pitch_deg - reference.pitch_deg
+        lines.append(
+            f"  {name:11s} IOD {iod:.0f} px: centre off {off / iod:.2f} IOD, size ×{size:.2f}, "
+            f"yaw {dyaw:+.1f}°, pitch {dpitch:+.1f}° vs full size"
+        )
+        assert off < 0.25 * iod and abs(size - 1) < 0.15, lines[-1]
+        assert check_angle(reference, face, CheckThresholds(), roll_diff_deg=0.0).status == PASS, lines[-1]
+    print(f"\nsmall faces in sunglasses: {found} of {len(cases)} found, all the whole face")
+    print("\n".join(lines))
+    assert found >= len(cases) - 2
+
+
+def test_a_mesh_on_one_lens_or_on_background_is_rejected(face_analyzer, landscape):
+    """A face mesh shrunk onto one lens of the sunglasses, or moved onto the background, is not
+    found again on a normalised view around it, so it is never measured."""
+    from photocompare.core.face_detect import Detection
+    from photocompare.core.measures import eye_centres
+
+    rgb = eight_faces()["obama-720p"]
+    plain = face_analyzer.analyze(loaded(rgb)).face
+    shaded = in_sunglasses(rgb, plain.landmarks_px)
+    det = face_analyzer.detect(shaded)[0]
+    assert face_analyzer._pose_samples(shaded, det) is not None  # the real face confirms
+    right, left = eye_centres(det.landmarks)
+    iod = float(np.linalg.norm(left - right))
+    on_lens = det.landmarks.copy()
+    centre = on_lens[:, :2].mean(axis=0)
+    on_lens[:, :2] = (on_lens[:, :2] - centre) * (0.84 * iod / np.ptp(on_lens[:, 0])) + right
+    assert face_analyzer._pose_samples(shaded, Detection(on_lens, det.matrix)) is None
+    frame, truth = small_in_frame(shaded, det.landmarks, 60.0, landscape)
+    on_wall = truth.copy()
+    on_wall[:, 0] -= 0.45 * frame.shape[1]
+    assert face_analyzer._pose_samples(frame, Detection(on_wall, det.matrix)) is None
