@@ -14,7 +14,9 @@ by detecting on overlapping crops; when the face is small in the reduced copy, t
 refined on a crop of the full-resolution photo. With several faces, the largest and most central
 one is measured and `faces_found` reports how many there were. The chosen face must be found
 again on a rotated crop around its mesh (a mesh fitted to a lens of sunglasses is not), else the
-next candidate is tried, then a 1.5× enlarged copy; that re-fit also steadies yaw and pitch.
+next candidate is tried, then a 1.5× enlarged copy. Yaw and pitch are measured on those re-fits:
+views of the face levelled, centred and scaled to a fixed size, so framing and resolution do not
+move them; a small face's views are taken from the full-resolution crop it is refined on.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from photocompare.core.measures import eye_centres
+from photocompare.core.measures import eye_centres, roll_from_landmarks
 from photocompare.settings import ImageLimits
 
 # Detection tuning (not clinical thresholds, hence not in settings).
@@ -36,7 +38,8 @@ _DETECT_MAX_SIDE = 1280
 SMALL_FACE_IOD_PX = 48.0  # below this IOD in the reduced copy, refine on a full-res crop
 _REFINE_TARGET_IOD_PX = 160.0
 _MIN_CROP_SEARCH_SIDE = 640  # search overlapping crops only in images at least this large
-# Head pose: re-fits on a crop around the face (this long side) rotated by these angles.
+# Head pose: re-fits on a normalised view of the face (this side, px), levelled and then turned
+# by these angles (in-plane turns leave yaw and pitch unchanged; the mean is steadier).
 _POSE_CROP_SIDE = 192
 _POSE_CROP_MARGIN = 2.2  # view side / mesh extent
 _POSE_ROTATIONS_DEG = (8.0,)
@@ -222,9 +225,8 @@ class FaceFinder:
         the face sits in the frame and on its size there (moving a face by a fifth of the frame
         moved the fitted yaw or pitch by 4–7°), which is not head pose; in a normalised view
         those are constant, and the views differ only by resampling, so their mean is steady.
+        Each sample: yaw from `fitted_yaw`, pitch from the landmarker's matrix.
         """
-        from photocompare.core.measures import roll_from_landmarks
-
         iod = landmarks_iod(det.landmarks)
         pts = det.landmarks[:, :2]
         lo, hi = pts.min(axis=0), pts.max(axis=0)
