@@ -136,6 +136,44 @@ def test_the_angle_check_rarely_flags_identical_poses(noise_rows):
     assert s["flagged"] / s["pairs"] <= FLAG_TARGET, [r for r in noise_rows if r["flagged"]]
 
 
+# -- framing does not move the pose ----------------------------------------------------------------
+def _framings(rgb: np.ndarray) -> list[np.ndarray]:
+    """The same photo (no resampling) seen through frames that move the face by a fifth of the
+    frame left and right and a tenth up and down (the whole face stays inside the frame)."""
+    h, w = rgb.shape[:2]
+    big = cv2.copyMakeBorder(rgb, h // 4, h // 4, w // 4, w // 4, cv2.BORDER_REPLICATE)
+    out = []
+    for dx, dy in ((0, 0), (-0.2, 0), (0.2, 0), (0, -0.1), (0, 0.1)):
+        x0, y0 = int(w / 4 + dx * w), int(h / 4 + dy * h)
+        out.append(np.ascontiguousarray(big[y0 : y0 + h, x0 : x0 + w]))
+    return out
+
+
+def test_where_the_face_sits_in_the_frame_does_not_move_its_pose(face_analyzer):
+    """The landmarker's own matrix moves by degrees when the same face sits elsewhere in the
+    frame (the reason the pose is measured on normalised views); the photo's pose and the
+    single-detection `landmark_pose` do not."""
+    from photocompare.core.face_detect import landmark_pose, rotation_to_euler
+
+    faces = eight_faces()
+    spread = {"matrix": [], "photo": [], "landmark_pose": []}
+    for name in ("astronaut", "john1", "rose1"):
+        got = {k: [] for k in spread}
+        for frame in _framings(faces[name]):
+            det = max(face_analyzer.detect(frame), key=lambda d: np.ptp(d.landmarks[:, 0]))
+            got["matrix"].append(rotation_to_euler(det.matrix[:3, :3])[:2])
+            got["landmark_pose"].append(landmark_pose(det.landmarks))
+            f = face_analyzer.analyze(loaded(frame)).face
+            got["photo"].append((f.yaw_deg, f.pitch_deg))
+        for k, v in got.items():
+            spread[k].append(float(np.ptp(np.array(v), axis=0).max()))
+    print("\nlargest yaw/pitch spread over 5 framings: " + ", ".join(
+        f"{k} {max(v):.2f}°" for k, v in spread.items()))
+    assert max(spread["matrix"]) > 3.0  # the effect is real...
+    assert max(spread["photo"]) <= 1.0  # ...and gone from what is reported
+    assert max(spread["landmark_pose"]) <= 3.0  # one detection, no averaging: noisier
+
+
 # -- the chosen face is the face: small faces in sunglasses ---------------------------------------
 SUNGLASS_FACES = ("astronaut", "obama-720p", "biden2", "john1", "rose1", "alex1", "obama")
 
