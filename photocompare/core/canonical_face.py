@@ -4,7 +4,8 @@
 the canonical face mesh (468 vertices in cm; y up, the face looking along +z; 898 triangles) and
 the weighted landmarks the landmarker's own pose fit (Procrustes) uses — the rigid part of the
 face (nose, forehead, eye corners, cheekbones; no lips, no jaw). Read with a tiny protobuf
-reader so no schema or extra package is needed; cached after the first read.
+reader so no schema or extra package is needed; cached after the first read. A model file
+without it (or not a zip) raises `CanonicalFaceUnavailable`, so callers can fall back.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from photocompare.core.model_file import find_model
 _METADATA = "geometry_pipeline_metadata_landmarks.binarypb"
 
 
-@lru_cache(maxsize=1)
+class CanonicalFaceUnavailable(RuntimeError):
+    """The landmark model file holds no readable canonical face."""
+
+
+@lru_cache(maxsize=4)
 def _metadata(model: Path | None = None) -> bytes:
-    with zipfile.ZipFile(model or find_model()) as z:
-        return z.read(_METADATA)
+    try:
+        with zipfile.ZipFile(model or find_model()) as z:
+            return z.read(_METADATA)
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise CanonicalFaceUnavailable(f"no canonical face in the landmark model: {exc}") from None
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
@@ -57,13 +65,15 @@ def _fields(buf: bytes):
         yield field, wire, value
 
 
-@lru_cache(maxsize=1)
-def canonical_mesh() -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=4)
+def canonical_mesh(model: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(vertices (468, 3) in cm, triangles (T, 3) vertex indices) of the canonical face.
 
     GeometryPipelineMetadata field 1 is the Mesh3d: field 3 its vertex buffer (x, y, z, u, v
     per vertex, packed floats), field 4 its triangle index buffer (packed varints)."""
-    mesh = next(v for f, w, v in _fields(_metadata()) if f == 1 and w == 2)
+    mesh = next((v for f, w, v in _fields(_metadata(model)) if f == 1 and w == 2), None)
+    if mesh is None:
+        raise CanonicalFaceUnavailable("the landmark model's geometry metadata has no mesh")
     floats: list[float] = []
     indices: list[int] = []
     for f, w, v in _fields(mesh):
@@ -83,12 +93,12 @@ def canonical_mesh() -> tuple[np.ndarray, np.ndarray]:
     return vertices, triangles
 
 
-@lru_cache(maxsize=1)
-def procrustes_basis() -> tuple[np.ndarray, np.ndarray]:
+@lru_cache(maxsize=4)
+def procrustes_basis(model: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(landmark indices, weights) of the rigid landmarks the landmarker's pose fit uses
     (GeometryPipelineMetadata field 2: WeightedLandmarkRef{1: landmark_id, 2: weight})."""
     ids, weights = [], []
-    for f, w, v in _fields(_metadata()):
+    for f, w, v in _fields(_metadata(model)):
         if f == 2 and w == 2:
             ref = {ff: vv for ff, _, vv in _fields(v)}
             ids.append(int(ref.get(1, 0)))

@@ -156,6 +156,7 @@ class FaceAnalyzer(FaceFinder):
 
         self.limits = limits or ImageLimits()
         path = Path(model_path) if model_path else find_model()
+        self.model_path = path
         self._lock = threading.Lock()
         with quiet.native_stderr_silenced():
             from mediapipe.tasks.python import BaseOptions, vision

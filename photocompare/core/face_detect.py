@@ -29,6 +29,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from photocompare.core.canonical_face import (
+    CanonicalFaceUnavailable,
+    canonical_mesh,
+    procrustes_basis,
+)
 from photocompare.core.measures import eye_centres, roll_from_landmarks
 from photocompare.settings import ImageLimits
 
@@ -76,15 +81,17 @@ _CV_FROM_MP = np.diag([1.0, -1.0, -1.0])  # OpenCV camera (y down, looking down 
 _YAW_FIT_FOCAL_EXTENTS = 8.0
 
 
-def canonical_fit(landmarks: np.ndarray, centre_px: np.ndarray, extent_px: float) -> np.ndarray:
+def canonical_fit(
+    landmarks: np.ndarray, centre_px: np.ndarray, extent_px: float, model: Path | None = None
+) -> np.ndarray:
     """Rotation (canonical face → camera, MediaPipe's axes) that projects MediaPipe's canonical
     face model onto the rigid landmarks the landmarker's own fit uses (nose, forehead, eye
     corners, cheekbones; no lips or jaw), by OpenCV's iterative PnP with the principal point at
-    `centre_px` and a focal length of `_YAW_FIT_FOCAL_EXTENTS` × `extent_px`."""
-    from photocompare.core.canonical_face import canonical_mesh, procrustes_basis
-
-    vertices, _ = canonical_mesh()
-    ids = procrustes_basis()[0]
+    `centre_px` and a focal length of `_YAW_FIT_FOCAL_EXTENTS` × `extent_px`. `model`: the
+    landmark model file holding the canonical face (default: the shipped one); raises
+    `core.canonical_face.CanonicalFaceUnavailable` when it holds none."""
+    vertices, _ = canonical_mesh(model)
+    ids = procrustes_basis(model)[0]
     f = _YAW_FIT_FOCAL_EXTENTS * extent_px
     camera = np.array([[f, 0, centre_px[0]], [0, f, centre_px[1]], [0, 0, 1]])
     _, rvec, _ = cv2.solvePnP(
@@ -97,18 +104,20 @@ def canonical_fit(landmarks: np.ndarray, centre_px: np.ndarray, extent_px: float
     return _CV_FROM_MP @ cv2.Rodrigues(rvec)[0]
 
 
-def fitted_yaw(landmarks: np.ndarray, centre_px: float, extent_px: float) -> float:
+def fitted_yaw(
+    landmarks: np.ndarray, centre_px: float, extent_px: float, model: Path | None = None
+) -> float:
     """Yaw (degrees, `core.face` convention) of a face in a normalised view, by `canonical_fit`.
 
     Why not the landmarker's own matrix for yaw: on faces rendered at known angles it read
     yaw 20 % short (±30° read as ±24°; its landmarks' depth is flattened), while this fit of
     the image positions alone reads within 5 % and is as steady (see docs/validation.md).
     For pitch the matrix is the better of the two, so it stays."""
-    rotation = canonical_fit(landmarks, np.array([centre_px, centre_px]), extent_px)
+    rotation = canonical_fit(landmarks, np.array([centre_px, centre_px]), extent_px, model)
     return rotation_to_euler(rotation)[0]
 
 
-def landmark_pose(landmarks: np.ndarray) -> tuple[float, float]:
+def landmark_pose(landmarks: np.ndarray, model: Path | None = None) -> tuple[float, float]:
     """(yaw, pitch) in degrees from one set of landmarks alone, by `canonical_fit` centred on
     the face: no re-fit, so cheap enough for every video frame, and — unlike the landmarker's
     matrix, which moved 4–7° when the same face sat a fifth of the frame higher or further
@@ -117,7 +126,7 @@ def landmark_pose(landmarks: np.ndarray) -> tuple[float, float]:
     0.26° / 0.36°), and reads pitch about 4 % lower than the matrix on rendered faces."""
     pts = np.asarray(landmarks)[:, :2]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
-    rotation = canonical_fit(landmarks, (lo + hi) / 2, float(max(hi - lo)))
+    rotation = canonical_fit(landmarks, (lo + hi) / 2, float(max(hi - lo)), model)
     return rotation_to_euler(rotation)[:2]
 
 
@@ -127,6 +136,7 @@ class FaceFinder:
     (`ImageLimits`, for the full-resolution re-read of a small face)."""
 
     limits: ImageLimits
+    model_path: Path | None = None  # the landmark model file (its canonical face fits the pose)
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -298,8 +308,14 @@ class FaceFinder:
                     return None
                 continue
             if match.matrix is not None:
-                yaw = fitted_yaw(match.landmarks, side / 2, side / _POSE_CROP_MARGIN)
-                samples.append((yaw, rotation_to_euler(match.matrix[:3, :3])[1]))
+                yaw, pitch, _ = rotation_to_euler(match.matrix[:3, :3])
+                try:
+                    yaw = fitted_yaw(
+                        match.landmarks, side / 2, side / _POSE_CROP_MARGIN, self.model_path
+                    )
+                except (CanonicalFaceUnavailable, cv2.error):
+                    pass  # no canonical face to fit, or a degenerate fit: the matrix's yaw
+                samples.append((yaw, pitch))
         return samples
 
     def _confirm(self, rgb: np.ndarray, det: Detection) -> Detection | None:

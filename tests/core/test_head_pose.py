@@ -343,6 +343,29 @@ def test_yaw_and_pitch_of_faces_rendered_at_known_poses(face_analyzer):
         assert 0.9 <= a["gain"] <= 1.1, (angle, a)
 
 
+def test_a_model_file_without_the_canonical_face_says_so(tmp_path):
+    """The pose fit reads the canonical face from the landmark model file; a file without it
+    raises the one exception the pose code falls back on (to the landmarker's own yaw)."""
+    import zipfile
+
+    from photocompare.core.canonical_face import CanonicalFaceUnavailable, canonical_mesh
+    from photocompare.core.model_file import find_model
+
+    vertices, triangles = canonical_mesh()
+    assert vertices.shape == (468, 3) and triangles.shape == (898, 3)
+    stripped = tmp_path / "face_landmarker.task"
+    with zipfile.ZipFile(find_model()) as src, zipfile.ZipFile(stripped, "w") as dst:
+        for item in src.infolist():
+            if not item.filename.startswith("geometry_pipeline"):
+                dst.writestr(item, src.read(item.filename))
+    with pytest.raises(CanonicalFaceUnavailable):
+        canonical_mesh(stripped)
+    not_a_zip = tmp_path / "broken.task"
+    not_a_zip.write_bytes(b"not a zip")
+    with pytest.raises(CanonicalFaceUnavailable):
+        canonical_mesh(not_a_zip)
+
+
 if __name__ == "__main__":  # quick measurement while tuning: python -m tests.core.test_head_pose
     import time
 
