@@ -9,7 +9,7 @@ JPEG DCT domain by `core.images.load_rgb`); every position and length in the res
 back to FULL-RESOLUTION pixels of the oriented photo.
 
 How the face to measure is found and confirmed (upscaling, contrast stretch, crops, several
-faces, the rotated re-fit that rejects false meshes and steadies the pose) is
+faces, the re-fits on normalised views that reject false meshes and measure the pose) is
 `core.face_detect.FaceFinder`, which `FaceAnalyzer` extends with the model and the measures.
 
 Conventions (all angles in degrees, as seen by the camera / on screen, patient facing the camera):
@@ -20,14 +20,14 @@ Conventions (all angles in degrees, as seen by the camera / on screen, patient f
 * ``yaw_deg``: positive = head turned towards the patient's LEFT (the nose points towards the
   image's right side). Messages say "Head turned 7° further to the patient's left".
 * ``pitch_deg``: positive = chin up (the nose points upwards).
-* Yaw and pitch come from MediaPipe's facial transformation matrix R (canonical face model →
-  camera), decomposed as R = Rz(roll) · Ry(yaw) · Rx(pitch) so that an in-plane rotation of the
-  image changes only roll, leaving yaw and pitch unchanged (this is what the tests verify).
-  Why the matrix: solvePnP (SQPNP) needs MediaPipe's canonical mesh, which the wheel does not
-  ship; the alternative we measured — anatomical axes from the 3-D landmarks (symmetric pairs
-  for the lateral axis, forehead→subnasale for the vertical) — was no steadier: under in-plane
-  rotations of ±15° and scales 0.8–1.2 of four real photos the RMS change was yaw 0.5–1.0° /
-  pitch 0.8–0.9° for the matrix vs yaw 0.4–1.5° / pitch 0.5–1.05° for the axes.
+* Yaw and pitch are measured on normalised views of the chosen face (levelled, centred, always
+  the same size in pixels; `core.face_detect.FaceFinder._pose_samples`), averaged over a few
+  views turned in the image plane — which leaves yaw and pitch unchanged — so where the face
+  sits in the frame, its size and the photo's resolution do not move them. Pitch comes from
+  MediaPipe's facial transformation matrix R (canonical face model → camera), decomposed as
+  R = Rz(roll) · Ry(yaw) · Rx(pitch); yaw from a PnP fit of MediaPipe's canonical face model
+  (`core.canonical_face`, read from the shipped model file) to the rigid landmarks, because the
+  matrix reads yaw about 20 % short on faces rendered at known angles (docs/validation.md).
 * In a pair, the roll difference is taken from the intensity-refined alignment when there is
   one (more precise than the two eye lines: within 0.03° on synthetic tilts).
 
@@ -156,6 +156,7 @@ class FaceAnalyzer(FaceFinder):
 
         self.limits = limits or ImageLimits()
         path = Path(model_path) if model_path else find_model()
+        self.model_path = path
         self._lock = threading.Lock()
         with quiet.native_stderr_silenced():
             from mediapipe.tasks.python import BaseOptions, vision
@@ -247,7 +248,9 @@ class FaceAnalyzer(FaceFinder):
                 if iod < SMALL_FACE_IOD_PX and path is not None and scale < 0.999:
                     refined = self._refine_full_res(path, chosen, scale)
                     if refined is not None:
-                        chosen, how = refined, how + "+refined"
+                        chosen, refined_poses = refined
+                        how += "+refined"
+                        poses = refined_poses or poses
                 face = self._measure(rgb, chosen, how, count, scale, (full_w, full_h), poses)
         return PhotoMeasures(
             path=str(path) if path is not None else None,

@@ -14,7 +14,9 @@ by detecting on overlapping crops; when the face is small in the reduced copy, t
 refined on a crop of the full-resolution photo. With several faces, the largest and most central
 one is measured and `faces_found` reports how many there were. The chosen face must be found
 again on a rotated crop around its mesh (a mesh fitted to a lens of sunglasses is not), else the
-next candidate is tried, then a 1.5× enlarged copy; that re-fit also steadies yaw and pitch.
+next candidate is tried, then a 1.5× enlarged copy. Yaw and pitch are measured on those re-fits:
+views of the face levelled, centred and scaled to a fixed size, so framing and resolution do not
+move them; a small face's views are taken from the full-resolution crop it is refined on.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from photocompare.core.measures import eye_centres
+from photocompare.core.canonical_face import (
+    CanonicalFaceUnavailable,
+    canonical_mesh,
+    procrustes_basis,
+)
+from photocompare.core.measures import eye_centres, roll_from_landmarks
 from photocompare.settings import ImageLimits
 
 # Detection tuning (not clinical thresholds, hence not in settings).
@@ -36,8 +43,10 @@ _DETECT_MAX_SIDE = 1280
 SMALL_FACE_IOD_PX = 48.0  # below this IOD in the reduced copy, refine on a full-res crop
 _REFINE_TARGET_IOD_PX = 160.0
 _MIN_CROP_SEARCH_SIDE = 640  # search overlapping crops only in images at least this large
-# Head pose: re-fits on a crop around the face (this long side) rotated by these angles.
+# Head pose: re-fits on a normalised view of the face (this side, px), levelled and then turned
+# by these angles (in-plane turns leave yaw and pitch unchanged; the mean is steadier).
 _POSE_CROP_SIDE = 192
+_POSE_CROP_MARGIN = 2.2  # view side / mesh extent
 _POSE_ROTATIONS_DEG = (8.0,)
 _POSE_ROTATIONS_SMALL_DEG = (8.0, -8.0, 4.0)  # small faces fit more noisily; cheap to re-fit
 
@@ -66,12 +75,68 @@ def rotation_to_euler(rotation: np.ndarray) -> tuple[float, float, float]:
     return yaw, -pitch, roll
 
 
+_CV_FROM_MP = np.diag([1.0, -1.0, -1.0])  # OpenCV camera (y down, looking down +z) ↔ MediaPipe's
+# Focal length assumed for the yaw fit, in face widths (mesh extent): a face photographed from
+# about 8 face widths (~1.2 m) — clinic portraits; 4 (a phone at arm's length) read 5 % lower.
+_YAW_FIT_FOCAL_EXTENTS = 8.0
+
+
+def canonical_fit(
+    landmarks: np.ndarray, centre_px: np.ndarray, extent_px: float, model: Path | None = None
+) -> np.ndarray:
+    """Rotation (canonical face → camera, MediaPipe's axes) that projects MediaPipe's canonical
+    face model onto the rigid landmarks the landmarker's own fit uses (nose, forehead, eye
+    corners, cheekbones; no lips or jaw), by OpenCV's iterative PnP with the principal point at
+    `centre_px` and a focal length of `_YAW_FIT_FOCAL_EXTENTS` × `extent_px`. `model`: the
+    landmark model file holding the canonical face (default: the shipped one); raises
+    `core.canonical_face.CanonicalFaceUnavailable` when it holds none."""
+    vertices, _ = canonical_mesh(model)
+    ids = procrustes_basis(model)[0]
+    f = _YAW_FIT_FOCAL_EXTENTS * extent_px
+    camera = np.array([[f, 0, centre_px[0]], [0, f, centre_px[1]], [0, 0, 1]])
+    _, rvec, _ = cv2.solvePnP(
+        vertices[ids].astype(np.float64),
+        np.ascontiguousarray(landmarks[ids, :2], dtype=np.float64),
+        camera,
+        None,
+        flags=cv2.SOLVEPNP_ITERATIVE,
+    )
+    return _CV_FROM_MP @ cv2.Rodrigues(rvec)[0]
+
+
+def fitted_yaw(
+    landmarks: np.ndarray, centre_px: float, extent_px: float, model: Path | None = None
+) -> float:
+    """Yaw (degrees, `core.face` convention) of a face in a normalised view, by `canonical_fit`.
+
+    Why not the landmarker's own matrix for yaw: on faces rendered at known angles it read
+    yaw 20 % short (±30° read as ±24°; its landmarks' depth is flattened), while this fit of
+    the image positions alone reads within 5 % and is as steady (see docs/validation.md).
+    For pitch the matrix is the better of the two, so it stays."""
+    rotation = canonical_fit(landmarks, np.array([centre_px, centre_px]), extent_px, model)
+    return rotation_to_euler(rotation)[0]
+
+
+def landmark_pose(landmarks: np.ndarray, model: Path | None = None) -> tuple[float, float]:
+    """(yaw, pitch) in degrees from one set of landmarks alone, by `canonical_fit` centred on
+    the face: no re-fit, so cheap enough for every video frame, and — unlike the landmarker's
+    matrix, which moved 4–7° when the same face sat a fifth of the frame higher or further
+    right — independent of where the face sits in the frame and of its size. Noisier than a
+    photo's averaged views (RMS change 0.5° yaw / 0.7° pitch on pose-preserving copies, against
+    0.26° / 0.36°), and reads pitch about 4 % lower than the matrix on rendered faces."""
+    pts = np.asarray(landmarks)[:, :2]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    rotation = canonical_fit(landmarks, (lo + hi) / 2, float(max(hi - lo)), model)
+    return rotation_to_euler(rotation)[:2]
+
+
 class FaceFinder:
     """Where to look for the face and which one to trust. A subclass provides
     `detect(rgb) -> list[Detection]` (one detector pass, px of that image) and `limits`
     (`ImageLimits`, for the full-resolution re-read of a small face)."""
 
     limits: ImageLimits
+    model_path: Path | None = None  # the landmark model file (its canonical face fits the pose)
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -155,13 +220,9 @@ class FaceFinder:
         order `_choose` prefers them; when none confirms, detection is retried on a copy
         enlarged 1.5× (small faces) and those candidates are tried too.
 
-        Also returns head-pose samples (yaw, pitch): the original fit and the fits on the
-        crop rotated by each of `_POSE_ROTATIONS_DEG` (the first of which is the confirmation)
-        — in-plane rotation leaves yaw and pitch unchanged, so their mean has less fitting
-        noise. Measured on 8 real faces under ±6–12° rotation, 0.8–1.2 scale, shifts, ±0.5 EV,
-        half resolution and JPEG q75: RMS change yaw 0.73° → 0.46°, pitch 1.23° → 0.77° with
-        one rotated re-fit (three for small faces); two for every face gave 0.35° / 0.64° but
-        cost the analysis budget.
+        Also returns head-pose samples (yaw, pitch) from `_pose_samples`: fits on normalised
+        views of the face (the first of which is the confirmation) — in-plane rotation leaves
+        yaw and pitch unchanged, so their mean has less fitting noise.
         """
         h, w = rgb.shape[:2]
         rounds = [found]
@@ -185,44 +246,76 @@ class FaceFinder:
         return None, "", []
 
     def _pose_samples(self, rgb: np.ndarray, det: Detection) -> list[tuple[float, float]] | None:
-        """Yaw/pitch of `det` and of re-fits on a crop around it, rotated; None when the face
-        is not found again on the first rotated crop."""
+        """Yaw/pitch of `det` from re-fits on normalised views of it; None when the face is not
+        found again on the first view (then it is not a face we can trust).
+
+        Each view is the face levelled (eye line horizontal, then turned by one of
+        `_POSE_ROTATIONS_DEG`), centred and scaled so its mesh spans the same pixels, whatever
+        the photo's framing and resolution. Why: the transformation matrix depends on where
+        the face sits in the frame and on its size there (moving a face by a fifth of the frame
+        moved the fitted yaw or pitch by 4–7°), which is not head pose; in a normalised view
+        those are constant, and the views differ only by resampling, so their mean is steady.
+        Each sample: yaw from `fitted_yaw`, pitch from the landmarker's matrix.
+        """
         iod = landmarks_iod(det.landmarks)
         pts = det.landmarks[:, :2]
-        centre = pts.mean(axis=0)
-        half = max(pts.max(axis=0) - pts.min(axis=0)) * 1.1
-        h, w = rgb.shape[:2]
-        x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
-        x1, y1 = int(min(w, centre[0] + half)), int(min(h, centre[1] + half))
-        crop = rgb[y0:y1, x0:x1]
-        if crop.size == 0:
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre = (lo + hi) / 2
+        extent = float(max(hi - lo))
+        if extent <= 0:
             return None
-        local = centre - [x0, y0]
-        target = max(_POSE_CROP_SIDE, max(crop.shape[:2])) if max(crop.shape[:2]) < 192 else _POSE_CROP_SIDE
-        samples: list[tuple[float, float]] = []
-        if det.matrix is not None:
-            samples.append(rotation_to_euler(det.matrix[:3, :3])[:2])
+        side = _POSE_CROP_SIDE
+        zoom = side / (extent * _POSE_CROP_MARGIN)  # view px per image px
+        source, offset = rgb, np.zeros(2)
+        if zoom < 0.5:  # shrink by area first so the warp does not alias fine texture
+            half = extent * _POSE_CROP_MARGIN * 0.75  # covers the view at any rotation
+            h, w = rgb.shape[:2]
+            x0, y0 = int(max(0, centre[0] - half)), int(max(0, centre[1] - half))
+            x1, y1 = int(min(w, centre[0] + half + 1)), int(min(h, centre[1] + half + 1))
+            f = 2 * zoom
+            region = rgb[y0:y1, x0:x1]
+            source = cv2.resize(
+                region,
+                (max(1, round(region.shape[1] * f)), max(1, round(region.shape[0] * f))),
+                interpolation=cv2.INTER_AREA,
+            )
+            fx, fy = source.shape[1] / region.shape[1], source.shape[0] / region.shape[0]
+            offset = np.array([x0, y0], dtype=float)
+            scale_src = np.array([fx, fy])
+        else:
+            scale_src = np.array([1.0, 1.0])
+        c_src = (centre - offset) * scale_src
+        z_src = zoom / float(scale_src.mean())
+        level = -roll_from_landmarks(det.landmarks)
         rotations = _POSE_ROTATIONS_DEG if iod >= SMALL_FACE_IOD_PX else _POSE_ROTATIONS_SMALL_DEG
+        samples: list[tuple[float, float]] = []
         for k, angle in enumerate(rotations):
-            if angle:
-                m = cv2.getRotationMatrix2D((float(local[0]), float(local[1])), angle, 1.0)
-                image = cv2.warpAffine(crop, m, (crop.shape[1], crop.shape[0]), borderMode=cv2.BORDER_REFLECT)
-            else:
-                m, image = None, crop
+            m = cv2.getRotationMatrix2D((float(c_src[0]), float(c_src[1])), level + angle, z_src)
+            m[:, 2] += side / 2 - c_src
+            view = cv2.warpAffine(
+                source, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
             match = None
-            for d in self._detect_scaled(image, target):
-                c = d.landmarks[:, :2].mean(axis=0)
-                if m is not None:  # back to the unrotated crop
-                    c = cv2.invertAffineTransform(m)[:, :2] @ c + cv2.invertAffineTransform(m)[:, 2]
-                if np.linalg.norm(c - local) < 0.5 * iod and abs(landmarks_iod(d.landmarks) / iod - 1) < 0.35:
+            for d in self.detect(view):
+                c = d.landmarks[:, :2]
+                c = (c.min(axis=0) + c.max(axis=0)) / 2
+                near = np.linalg.norm(c - side / 2) < 0.5 * iod * zoom
+                if near and abs(landmarks_iod(d.landmarks) / (iod * zoom) - 1) < 0.35:
                     match = d
                     break
             if match is None:
                 if k == 0:
-                    return None  # not found again: not a face we can trust
+                    return None
                 continue
             if match.matrix is not None:
-                samples.append(rotation_to_euler(match.matrix[:3, :3])[:2])
+                yaw, pitch, _ = rotation_to_euler(match.matrix[:3, :3])
+                try:
+                    yaw = fitted_yaw(
+                        match.landmarks, side / 2, side / _POSE_CROP_MARGIN, self.model_path
+                    )
+                except (CanonicalFaceUnavailable, cv2.error):
+                    pass  # no canonical face to fit, or a degenerate fit: the matrix's yaw
+                samples.append((yaw, pitch))
         return samples
 
     def _confirm(self, rgb: np.ndarray, det: Detection) -> Detection | None:
@@ -247,8 +340,10 @@ class FaceFinder:
 
     def _refine_full_res(
         self, path: str | Path, chosen: Detection, scale: float
-    ) -> Detection | None:
-        """Re-run the landmarks on a full-resolution crop around a small face."""
+    ) -> tuple[Detection, list[tuple[float, float]] | None] | None:
+        """Re-run the landmarks on a full-resolution crop around a small face; also the pose
+        samples from views of that crop (None when it does not confirm), since the reduced
+        copy holds too few pixels of a small face for a steady pose."""
         from photocompare.core.images import load_rgb
 
         try:
@@ -273,10 +368,11 @@ class FaceFinder:
             return None
         centre = np.array([cx - ax, cy - ay])
         best = min(dets, key=lambda d: np.linalg.norm(d.landmarks[:, :2].mean(axis=0) - centre))
+        samples = self._pose_samples(crop, best)
         best.landmarks[:, 0] = (best.landmarks[:, 0] + ax) * scale
         best.landmarks[:, 1] = (best.landmarks[:, 1] + ay) * scale
         best.landmarks[:, 2] *= scale
-        return best
+        return best, samples
 
 
 def landmarks_iod(points: np.ndarray) -> float:
