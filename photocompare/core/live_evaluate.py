@@ -109,6 +109,7 @@ def live_pair_measures(
     max_iod_px: float,
     slow: LiveSlowMeasures | None = None,
     index: int = 0,
+    blur_iod_step_px: float = 0.0,
 ) -> PairMeasures:
     """`measure_pair` of the baseline and the frame, as `check` runs it, on reduced copies.
 
@@ -129,7 +130,11 @@ def live_pair_measures(
     b_iod = baseline.measures.face.interocular_px
     args = (bc.rgb, bc.points, fc.rgb, fc.points, a2b, b_iod, thresholds)
     if slow is None or slow.due(index):
-        pm = measure_pair(*args, before=prepared, blur_search="gallop")
+        memo = slow.blur_memo if slow is not None else None
+        pm = measure_pair(
+            *args, before=prepared, blur_search="gallop", blur_memo=memo,
+            blur_iod_step_px=blur_iod_step_px,
+        )
         if slow is not None:
             slow.store(index, pm, _slow_parts_pass(pm, thresholds, slow.accept_sharpness_warn))
         return pm
@@ -169,6 +174,9 @@ class LiveSlowMeasures:
         # The frame before was ready: the next one most likely is too, and would be measured
         # twice (with carried figures, then its own) — measure it in full at once.
         self.previous_ready = False
+        # Where the blur ladder crossed last time (`measure_pair(blur_memo=...)`): the next
+        # frame's search starts there.
+        self.blur_memo: dict[str, Any] = {}
 
     def due(self, index: int) -> bool:
         last = self.measured_index
@@ -190,6 +198,7 @@ class LiveSlowMeasures:
         """The face was lost: the next face is measured in full on its first frame."""
         self.measured_index = None
         self.previous_ready = False
+        self.blur_memo.clear()
 
 
 def live_ready(checks: dict[str, PairCheck], capture: CaptureSettings | None = None) -> bool:
@@ -242,7 +251,7 @@ def evaluate_frame(
     def measured_checks() -> dict[str, PairCheck]:
         pair = live_pair_measures(
             baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
-            slow, index,
+            slow, index, capture.live_blur_iod_step_px,
         )
         checks = pair_checks(
             b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,
