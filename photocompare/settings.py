@@ -227,6 +227,10 @@ class CaptureSettings:
     # of the blur measure — its blurred ladder rungs included — is made once per size instead
     # of on every frame; the rounding moves the comparison size by at most 3 % at 66 px.
     live_blur_iod_step_px: float = 2.0
+    # Live exposure, colour and light direction are measured in a canonical frame with this
+    # many px between the eyes (`check`: 64). A median ratio over the skin does not depend on
+    # the resolution; a quarter of the pixels makes them a quarter of the cost per frame.
+    live_photometry_iod_px: float = 32.0
     # The slow parts of the pair measures (the blur ladder and the relighting plane: about two
     # thirds of their cost) are taken on every frame that could be `ready` (so readiness and
     # the automatic capture always rest on the frame's own measures) and otherwise on every

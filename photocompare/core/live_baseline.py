@@ -54,18 +54,20 @@ class Baseline:
         return _Registration(self)
 
     def pair_copy(
-        self, max_iod_px: float, thresholds: CheckThresholds
+        self, max_iod_px: float, thresholds: CheckThresholds, photometry_iod_px: float = 64.0
     ) -> tuple[_ReducedCopy, PreparedBefore]:
         """The baseline's reduced copy for the pair measures and its half of `measure_pair`
-        (made once per size and thresholds)."""
-        key = (float(max_iod_px), thresholds)
+        (made once per size, photometry size and thresholds)."""
+        key = (float(max_iod_px), thresholds, float(photometry_iod_px))
         with _COPY_LOCK:
             cache = self.__dict__.setdefault("_pair_copies", {})
             if key not in cache:
                 assert self.measures.face is not None
                 pts = self.measures.face.landmarks_px[:, :2] * self.scale
                 copy = _reduce_around(self.rgb, pts, max_iod_px, whole=True)
-                cache[key] = (copy, prepare_before(copy.rgb, copy.points, thresholds))
+                cache[key] = (
+                    copy, prepare_before(copy.rgb, copy.points, thresholds, photometry_iod_px)
+                )
             return cache[key]
 
 

@@ -110,6 +110,7 @@ def live_pair_measures(
     slow: LiveSlowMeasures | None = None,
     index: int = 0,
     blur_iod_step_px: float = 0.0,
+    photometry_iod_px: float = 64.0,
 ) -> PairMeasures:
     """`measure_pair` of the baseline and the frame, as `check` runs it, on reduced copies.
 
@@ -117,7 +118,7 @@ def live_pair_measures(
     px to baseline full-resolution px (`frame_to_baseline`). With `slow`, the blur and the
     relighting are measured only when due (`LiveSlowMeasures`), their last figures used between."""
     assert frame.face is not None and baseline.measures.face is not None
-    bc, prepared = baseline.pair_copy(max_iod_px, thresholds)
+    bc, prepared = baseline.pair_copy(max_iod_px, thresholds, photometry_iod_px)
     fs = frame.analysis_scale
     fc = _reduce_around(frame_rgb, frame.face.landmarks_px[:, :2] * fs, max_iod_px)
     a2b = (
@@ -251,7 +252,7 @@ def evaluate_frame(
     def measured_checks() -> dict[str, PairCheck]:
         pair = live_pair_measures(
             baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
-            slow, index, capture.live_blur_iod_step_px,
+            slow, index, capture.live_blur_iod_step_px, capture.live_photometry_iod_px,
         )
         checks = pair_checks(
             b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,

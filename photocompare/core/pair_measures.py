@@ -223,14 +223,21 @@ class PreparedBefore:
     log_y: np.ndarray
     # BEFORE's half of the blur measure per comparison size (`measure_pair(blur_iod_step_px=)`)
     blur_cache: dict = field(default_factory=dict, repr=False)
+    iod_px: float = _PHOTO_IOD_PX  # eye distance of the canonical frame (see `prepare_before`)
 
 
 def prepare_before(
-    before_rgb: np.ndarray, before_pts: np.ndarray, thresholds: CheckThresholds | None = None
+    before_rgb: np.ndarray,
+    before_pts: np.ndarray,
+    thresholds: CheckThresholds | None = None,
+    iod_px: float = _PHOTO_IOD_PX,
 ) -> PreparedBefore:
-    """BEFORE's half of `measure_pair`, to reuse across many AFTER photos (or frames)."""
+    """BEFORE's half of `measure_pair`, to reuse across many AFTER photos (or frames).
+
+    `iod_px`: the eye distance of the canonical frame the exposure, colour and light are
+    measured in (`check`: 64 px). A median ratio does not depend on the resolution, so live
+    guidance measures at a smaller size, with a quarter of the pixels at 32 px."""
     t = thresholds or CheckThresholds()
-    iod_px = _PHOTO_IOD_PX
     mb, shape = _canon_matrix(before_pts, iod_px)
     wb = _warp(before_rgb, mb, shape, clip_flags=t)
     cov_b = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
@@ -247,6 +254,7 @@ def prepare_before(
         textured=~_flat(grey_b),
         log_rgb=np.log2(np.maximum(lin_b, _LOG_EPS)),
         log_y=np.log2(np.maximum(lin_b @ _LUMA, _LOG_EPS)),
+        iod_px=float(iod_px),
     )
 
 
@@ -287,9 +295,9 @@ def measure_pair(
     baseline; 0 (the default, as `check` runs) compares at the exact size.
     """
     t = thresholds or CheckThresholds()
-    iod_px = _PHOTO_IOD_PX
     if before is None:
         before = prepare_before(before_rgb, before_pts, t)
+    iod_px = before.iod_px
     mb, shape, wb, cov_b, skin = before.mb, before.shape, before.warped, before.covered, before.skin
     if after_to_before is None:
         ma, _ = _canon_matrix(after_pts, iod_px)
