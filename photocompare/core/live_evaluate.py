@@ -178,6 +178,8 @@ class LiveSlowMeasures:
         # Where the blur ladder crossed last time (`measure_pair(blur_memo=...)`): the next
         # frame's search starts there.
         self.blur_memo: dict[str, Any] = {}
+        # The last frame's correction of its landmark fit (`_Registration.refine`).
+        self.registration_track: dict[str, Any] = {}
 
     def due(self, index: int) -> bool:
         last = self.measured_index
@@ -200,6 +202,7 @@ class LiveSlowMeasures:
         self.measured_index = None
         self.previous_ready = False
         self.blur_memo.clear()
+        self.registration_track.clear()
 
 
 def live_ready(checks: dict[str, PairCheck], capture: CaptureSettings | None = None) -> bool:
@@ -245,7 +248,8 @@ def evaluate_frame(
         return FrameGuidance(index, False, None, None, None, None, None, None, False, frame_size=size)
     if frame_rgb is None:
         raise ValueError("evaluate_frame needs the frame's analysed copy for the pair measures")
-    to_baseline = frame_to_baseline(baseline, frame, frame_rgb)  # frame px -> baseline px
+    track = slow.registration_track if slow is not None else None
+    to_baseline = frame_to_baseline(baseline, frame, frame_rgb, track)  # frame px -> baseline px
     rotation_deg, _scale = similarity_from_matrix(to_baseline)
     roll_diff = -rotation_deg
 
