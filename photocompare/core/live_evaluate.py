@@ -327,6 +327,38 @@ class LiveIdentity:
         self.note: str | None = None  # why identity is not checked (said once in the log)
         self.computed = 0  # descriptors computed for live faces (for tests and diagnostics)
 
+    def prepare(self) -> None:
+        """Load the model and describe the baseline face now (a guide does it before its first
+        frame), so the first live face costs one descriptor, not two plus the model's load."""
+        from photocompare.core.identity import IdentityModel, photo_descriptor
+
+        if self.note is not None or self._baseline_descriptor is not None:
+            return
+        try:
+            self._load_model(IdentityModel)
+            b = self._baseline
+            self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
+        except (ModelMissing, ImportError) as exc:
+            self._missing(exc)
+
+    def restart(self) -> None:
+        """A new run: the next face is identified again (the baseline's descriptor is kept)."""
+        self._last_centre = None
+        self.similarity = None
+        self.computed = 0
+
+    def _load_model(self, model_class: Any) -> None:
+        if self._model is None:
+            source = self._model_source
+            if source is None:
+                self._model = model_class.shared()
+            else:
+                self._model = source() if callable(source) and not isinstance(source, model_class) else source
+
+    def _missing(self, exc: BaseException) -> None:
+        self.note = IDENTITY_MISSING_NOTE.format(reason=str(exc).split(";")[0])
+        log.warning("live guidance: %s", self.note)
+
     def update(self, frame: PhotoMeasures, frame_rgb: np.ndarray) -> float | None:
         """The similarity for this frame (None: not checked; see `note`)."""
         if frame.face is None:
@@ -346,19 +378,13 @@ class LiveIdentity:
         if self.note is not None:
             return None
         try:
-            if self._model is None:
-                source = self._model_source
-                if source is None:
-                    self._model = IdentityModel.shared()
-                else:
-                    self._model = source() if callable(source) and not isinstance(source, IdentityModel) else source
+            self._load_model(IdentityModel)
             if self._baseline_descriptor is None:
                 b = self._baseline
                 self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
             descriptor = photo_descriptor(frame, frame_rgb, self._model)
         except (ModelMissing, ImportError) as exc:
-            self.note = IDENTITY_MISSING_NOTE.format(reason=str(exc).split(";")[0])
-            log.warning("live guidance: %s", self.note)
+            self._missing(exc)
             return None
         self.computed += 1
         if self._baseline_descriptor is None or descriptor is None:
