@@ -218,8 +218,8 @@ class CaptureSettings:
     # A live frame's pair measures (exposure, colour, light direction, blur; the same
     # `core.pair_measures.measure_pair` as `check`) are taken on copies of the frame and of the
     # baseline reduced so the eye distance is at most this. Exposure and colour are measured at
-    # 64 px between the eyes whatever the copies' size; blur is compared at the smaller eye
-    # distance of the two, and a sharpness FAIL stays visible as long as
+    # `live_photometry_iod_px` between the eyes whatever the copies' size; blur is compared at
+    # the smaller eye distance of the two, and a sharpness FAIL stays visible as long as
     # blur_fail_iod × this > blur_min_px (0.015 × 96 = 1.44 px > 1.2 px).
     live_pair_max_iod_px: float = 96.0
     # Live blur is compared at that smaller eye distance rounded down to a multiple of this

@@ -9,15 +9,20 @@ What a frame costs, and why it is cheaper than `check` without checking less:
 * per frame only what the pair checks read is measured on the frame itself (pose, framing,
   expression from the landmarks); the per-photo lighting and sharpness measures `check` prints
   for each photo are not needed: lighting and sharpness are judged on the aligned pair;
-* the pair measures (`core.pair_measures.measure_pair`, exactly as `check` calls it) run on
+* the pair measures (`core.pair_measures.measure_pair`, the function `check` calls) run on
   copies reduced to `CaptureSettings.live_pair_max_iod_px` between the eyes, aligned by the
-  landmark fit refined at a small working scale; the baseline's copy, and its half of the
-  measure (`pair_measures.prepare_before`), are made once; exposure and colour are measured on
-  every frame, the two slow parts (the blur ladder and the relighting plane) on every frame
-  that could be `ready` and otherwise on every `live_slow_measures_every_frames`-th frame
-  (carried between: they only colour the statuses of frames that are off for another reason),
-  so `ready`, and what is captured, always rests on the frame's own measures; the blur ladder
-  is searched by galloping (`measure_pair(blur_search="gallop")`, the same σ as the walk);
+  landmark fit refined at a small working scale (starting from the frame before's correction of
+  that fit, `_Registration.refine`); the baseline's copy, and its half of the measure
+  (`pair_measures.prepare_before`), are made once, before the first frame; exposure and colour
+  are measured on every frame, in a canonical frame of `live_photometry_iod_px` between the
+  eyes (a median ratio does not depend on the resolution), the two slow parts (the blur ladder
+  and the relighting plane) on every frame that could be `ready` and otherwise on every
+  `live_slow_measures_every_frames`-th frame (carried between: they only colour the statuses
+  of frames that are off for another reason), so `ready`, and what is captured, always rests
+  on the frame's own measures; the blur ladder is searched by galloping from the rungs that
+  bracketed the last frame's crossing (`measure_pair(blur_search="gallop", blur_memo=...)`,
+  the same σ as the walk), at a comparison size rounded to `live_blur_iod_step_px` so the
+  baseline's blurred rungs are made once per size (`blur_iod_step_px`);
 * the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
   after the tracking was lost (no face, or the face jumped), never per frame; its similarity
   enters every frame's checks.

@@ -14,7 +14,12 @@ automatic capture. The hand-offs between them hold ONE item: with a camera a new
 one that was not taken yet (frames are dropped, never queued, so guidance is never behind the
 patient); with a video file each hand-off waits, so every frame is processed, as fast as the
 machine allows. The landmarks and the measures of consecutive frames run at the same time, which
-is what keeps the processed rate close to the bare landmarker's.
+is what keeps the processed rate close to the bare landmarker's: the landmarker works outside
+Python's GIL, so frame n+1's landmarks overlap frame n's measures on the second core. Results
+still leave in frame order (one measure thread takes the frames in the order they were read),
+and VIDEO mode gets increasing timestamps (one landmark thread, in reading order). `prepare()`
+makes the baseline's share of every comparison before the first frame, and while a guide runs
+OpenCV works on the calling thread only (`_opencv_single_threaded`).
 
 The pieces it runs live next to it: the frame analyser (`core.live_analyzer`), the baseline and
 the frame-to-baseline registration (`core.live_baseline`), one frame judged against the baseline
