@@ -497,8 +497,10 @@ def _equivalent_blur(
     if side is None:
         side = _BlurBefore(before_rgb, before_pts, mb, shape, iod_px, window)
         if cache is not None:
-            while len(cache) >= _BLUR_CACHE_SIZES:
-                cache.pop(next(iter(cache)))
+            # Oldest size out first. One guide's measure thread uses a baseline's cache; should
+            # two ever share one, a size evicted twice or kept once more is harmless.
+            for old_size in list(cache)[: max(0, len(cache) - _BLUR_CACHE_SIZES + 1)]:
+                cache.pop(old_size, None)
             cache[iod_px] = side
     la = _log_luma(_warp(after_rgb, ma, shape))
     cov = side.covered & (_warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250)
