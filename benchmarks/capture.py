@@ -25,8 +25,9 @@ run (the run fails if either processes or finds a face in fewer). Nothing passes
 bare loop and the guide. One `Baseline` (the baseline photo measured once, as a guide window
 keeps its baseline) serves every repeat, with what it keeps once made: its prepared halves and
 the blurred ladder rungs of its blur half, filled on first use. The guide uses its pipeline (reader, landmark and measure
-threads, so one frame's measures overlap the next frame's landmarks); the bare loop is the
-single-threaded loop an integration would write. The ratio is the median of per-repeat ratios.
+threads, so one frame's measures overlap the next frame's landmarks, with OpenCV's own thread
+pool off while it runs); the bare loop is the single-threaded loop an integration would write,
+with OpenCV's default threads. The ratio is the median of per-repeat ratios.
 """
 
 from __future__ import annotations
