@@ -67,7 +67,7 @@ _BLUR_WINDOW_IOD = 0.15
 class PairMeasures:
     """Measured on the aligned pair; NaN where it could not be measured (see `usable_pixels`)."""
 
-    skin_pixels: int  # skin pixels in the canonical frame (64 px between the eyes)
+    skin_pixels: int  # skin pixels in the canonical frame (64 px between the eyes in `check`)
     usable_pixels: int  # of those, inside content and unclipped in both photos
     clipped_before_fraction: float  # skin clipped (bright or dark) in BEFORE
     clipped_after_fraction: float
