@@ -136,19 +136,21 @@ def similarity_lk(
     image: np.ndarray,
     mask: np.ndarray,
     iterations: int = 40,
+    levels: tuple[int, ...] = (1, 0),
 ) -> np.ndarray | None:
     """Gauss-Newton (forward additive) similarity + gain/bias registration on masked pixels.
 
     Finds W (2x3, template px -> image px) minimising Σ_mask (g·image(W x) + o − template(x))²
     with Huber weights; the gain/bias make it insensitive to exposure and contrast changes
     (the role ECC's normalisation plays; OpenCV's ECC has no 4-parameter similarity, and its
-    affine mode trades rotation for shear on small masked regions). Two pyramid levels.
-    Returns None when it does not converge.
+    affine mode trades rotation for shear on small masked regions). Two pyramid levels
+    (`levels=(0,)`: the full level only, for a start already within a pixel or so, as when
+    live guidance starts from the frame before's fit). Returns None when it does not converge.
     """
     h, w = template.shape
     p = np.zeros(4)  # a, b, tx, ty about the crop centre: x' = [[1+a, -b], [b, 1+a]] x + t
     cx, cy = (w - 1) / 2, (h - 1) / 2
-    for level in (1, 0):
+    for level in levels:
         f = 0.5**level
         if level:
             tl = cv2.resize(template, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)

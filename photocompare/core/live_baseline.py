@@ -54,18 +54,20 @@ class Baseline:
         return _Registration(self)
 
     def pair_copy(
-        self, max_iod_px: float, thresholds: CheckThresholds
+        self, max_iod_px: float, thresholds: CheckThresholds, photometry_iod_px: float = 64.0
     ) -> tuple[_ReducedCopy, PreparedBefore]:
         """The baseline's reduced copy for the pair measures and its half of `measure_pair`
-        (made once per size and thresholds)."""
-        key = (float(max_iod_px), thresholds)
+        (made once per size, photometry size and thresholds)."""
+        key = (float(max_iod_px), thresholds, float(photometry_iod_px))
         with _COPY_LOCK:
             cache = self.__dict__.setdefault("_pair_copies", {})
             if key not in cache:
                 assert self.measures.face is not None
                 pts = self.measures.face.landmarks_px[:, :2] * self.scale
                 copy = _reduce_around(self.rgb, pts, max_iod_px, whole=True)
-                cache[key] = (copy, prepare_before(copy.rgb, copy.points, thresholds))
+                cache[key] = (
+                    copy, prepare_before(copy.rgb, copy.points, thresholds, photometry_iod_px)
+                )
             return cache[key]
 
 
@@ -172,13 +174,49 @@ class _Registration:
         cw, ch = self.size
         self.mask = _stable_mask(_apply(self.to_crop[:2], pts), (ch, cw), iod * self.f) > 0
 
-    def refine(self, frame_rgb: np.ndarray, m_init: np.ndarray, frame_pts: np.ndarray) -> np.ndarray:
+    def refine(
+        self,
+        frame_rgb: np.ndarray,
+        m_init: np.ndarray,
+        frame_pts: np.ndarray,
+        track: dict | None = None,
+    ) -> np.ndarray:
         """m_init (frame analysed px -> baseline analysed px) refined on the pixels; m_init
         itself when the fit does not converge or strays from the landmarks. Only the part of
-        the frame that lands in the registration crop is converted and filtered."""
+        the frame that lands in the registration crop is converted and filtered.
+
+        `track` (a dict kept by the caller between consecutive frames of one face) holds the
+        last frame's correction of its landmark fit: the landmarks of a moving head lag the
+        pixels by about the same amount from one frame to the next, so the fit starts from
+        that correction at the full level only (a few iterations instead of two pyramid levels
+        from the landmarks); where that start does not converge, the plain fit runs."""
         if not self.usable:
             return m_init
-        init_crop = self.to_crop @ _homogeneous(m_init)  # frame px -> crop px
+        total = None
+        correction = track.get("correction") if track is not None else None
+        if correction is not None:
+            start = (correction @ _homogeneous(m_init))[:2]
+            total = self._fit(frame_rgb, start, m_init, frame_pts, (0,))
+        if total is None:
+            total = self._fit(frame_rgb, m_init, m_init, frame_pts, (1, 0))
+        if track is not None:
+            if total is None:
+                track.pop("correction", None)
+            else:
+                track["correction"] = _homogeneous(total) @ np.linalg.inv(_homogeneous(m_init))
+        return m_init if total is None else total
+
+    def _fit(
+        self,
+        frame_rgb: np.ndarray,
+        start: np.ndarray,
+        m_init: np.ndarray,
+        frame_pts: np.ndarray,
+        levels: tuple[int, ...],
+    ) -> np.ndarray | None:
+        """The intensity fit from `start`; None when it does not converge or strays from the
+        landmark fit `m_init`."""
+        init_crop = self.to_crop @ _homogeneous(start)  # frame px -> crop px
         cw, ch = self.size
         corners = np.array([[0, 0], [cw, 0], [0, ch], [cw, ch]], dtype=float)
         back = _apply(np.linalg.inv(init_crop)[:2], corners)
@@ -187,16 +225,18 @@ class _Registration:
         x1, y1 = (np.ceil(back.max(axis=0)) + 4).astype(int)
         x0, y0, x1, y1 = max(0, x0), max(0, y0), min(fw, x1), min(fh, y1)
         if x1 - x0 < 8 or y1 - y0 < 8:
-            return m_init
+            return None
         grey = cv2.cvtColor(frame_rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
         from_region = init_crop @ np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1.0]])
         warped = cv2.warpAffine(
-            _low_pass(grey, self.f * _scale_of(m_init)), from_region[:2], self.size,
+            _low_pass(grey, self.f * _scale_of(start)), from_region[:2], self.size,
             flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
         ).astype(np.float32)
-        warp = similarity_lk(self.template, warped, self.mask, iterations=_REFINE_ITERATIONS)
+        warp = similarity_lk(
+            self.template, warped, self.mask, iterations=_REFINE_ITERATIONS, levels=levels
+        )
         if warp is None:
-            return m_init
+            return None
         total = (np.linalg.inv(self.to_crop) @ np.linalg.inv(_homogeneous(warp)) @ init_crop)[:2]
         rot0, sc0 = similarity_from_matrix(m_init)
         rot1, sc1 = similarity_from_matrix(total)
@@ -204,7 +244,7 @@ class _Registration:
         moved = np.linalg.norm(_apply(total, frame_pts[idx]) - _apply(m_init, frame_pts[idx]), axis=1)
         if abs(rot1 - rot0) < 3.0 and abs(sc1 / sc0 - 1) < 0.05 and moved.max() < 0.15 * self.iod:
             return total
-        return m_init
+        return None
 
 
 def _low_pass(grey: np.ndarray, f: float) -> np.ndarray:
@@ -225,17 +265,21 @@ def _homogeneous(m: np.ndarray) -> np.ndarray:
 
 
 def frame_to_baseline(
-    baseline: Baseline, frame: PhotoMeasures, frame_rgb: np.ndarray | None = None
+    baseline: Baseline,
+    frame: PhotoMeasures,
+    frame_rgb: np.ndarray | None = None,
+    track: dict | None = None,
 ) -> np.ndarray:
     """2x3 similarity taking frame full-resolution px to baseline full-resolution px: a robust
-    fit of the stable landmarks, refined on the pixels when the frame's analysed copy is given."""
+    fit of the stable landmarks, refined on the pixels when the frame's analysed copy is given
+    (`track`: see `_Registration.refine`)."""
     assert frame.face is not None and baseline.measures.face is not None
     idx = list(STABLE_LANDMARKS)
     reg = baseline.registration
     frame_pts = frame.face.landmarks_px[:, :2] * frame.analysis_scale
     m_a = robust_similarity(frame_pts[idx], reg.points[idx], reg.iod)
     if frame_rgb is not None:
-        m_a = reg.refine(frame_rgb, m_a, frame_pts)
+        m_a = reg.refine(frame_rgb, m_a, frame_pts, track)
     sb = np.diag([1 / baseline.scale, 1 / baseline.scale, 1.0])
     sa = np.diag([frame.analysis_scale, frame.analysis_scale, 1.0])
     return (sb @ _homogeneous(m_a) @ sa)[:2]

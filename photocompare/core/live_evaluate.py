@@ -9,15 +9,20 @@ What a frame costs, and why it is cheaper than `check` without checking less:
 * per frame only what the pair checks read is measured on the frame itself (pose, framing,
   expression from the landmarks); the per-photo lighting and sharpness measures `check` prints
   for each photo are not needed: lighting and sharpness are judged on the aligned pair;
-* the pair measures (`core.pair_measures.measure_pair`, exactly as `check` calls it) run on
+* the pair measures (`core.pair_measures.measure_pair`, the function `check` calls) run on
   copies reduced to `CaptureSettings.live_pair_max_iod_px` between the eyes, aligned by the
-  landmark fit refined at a small working scale; the baseline's copy, and its half of the
-  measure (`pair_measures.prepare_before`), are made once; exposure and colour are measured on
-  every frame, the two slow parts (the blur ladder and the relighting plane) on every frame
-  that could be `ready` and otherwise on every `live_slow_measures_every_frames`-th frame
-  (carried between: they only colour the statuses of frames that are off for another reason),
-  so `ready`, and what is captured, always rests on the frame's own measures; the blur ladder
-  is searched by galloping (`measure_pair(blur_search="gallop")`, the same σ as the walk);
+  landmark fit refined at a small working scale (starting from the frame before's correction of
+  that fit, `_Registration.refine`); the baseline's copy, and its half of the measure
+  (`pair_measures.prepare_before`), are made once, before the first frame; exposure and colour
+  are measured on every frame, in a canonical frame of `live_photometry_iod_px` between the
+  eyes (a median ratio does not depend on the resolution), the two slow parts (the blur ladder
+  and the relighting plane) on every frame that could be `ready` and otherwise on every
+  `live_slow_measures_every_frames`-th frame (carried between: they only colour the statuses
+  of frames that are off for another reason), so `ready`, and what is captured, always rests
+  on the frame's own measures; the blur ladder is searched by galloping from the rungs that
+  bracketed the last frame's crossing (`measure_pair(blur_search="gallop", blur_memo=...)`,
+  the same σ as the walk), at a comparison size rounded to `live_blur_iod_step_px` so the
+  baseline's blurred rungs are made once per size (`blur_iod_step_px`);
 * the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
   after the tracking was lost (no face, or the face jumped), never per frame; its similarity
   enters every frame's checks.
@@ -109,6 +114,8 @@ def live_pair_measures(
     max_iod_px: float,
     slow: LiveSlowMeasures | None = None,
     index: int = 0,
+    blur_iod_step_px: float = 0.0,
+    photometry_iod_px: float = 64.0,
 ) -> PairMeasures:
     """`measure_pair` of the baseline and the frame, as `check` runs it, on reduced copies.
 
@@ -116,7 +123,7 @@ def live_pair_measures(
     px to baseline full-resolution px (`frame_to_baseline`). With `slow`, the blur and the
     relighting are measured only when due (`LiveSlowMeasures`), their last figures used between."""
     assert frame.face is not None and baseline.measures.face is not None
-    bc, prepared = baseline.pair_copy(max_iod_px, thresholds)
+    bc, prepared = baseline.pair_copy(max_iod_px, thresholds, photometry_iod_px)
     fs = frame.analysis_scale
     fc = _reduce_around(frame_rgb, frame.face.landmarks_px[:, :2] * fs, max_iod_px)
     a2b = (
@@ -129,7 +136,11 @@ def live_pair_measures(
     b_iod = baseline.measures.face.interocular_px
     args = (bc.rgb, bc.points, fc.rgb, fc.points, a2b, b_iod, thresholds)
     if slow is None or slow.due(index):
-        pm = measure_pair(*args, before=prepared, blur_search="gallop")
+        memo = slow.blur_memo if slow is not None else None
+        pm = measure_pair(
+            *args, before=prepared, blur_search="gallop", blur_memo=memo,
+            blur_iod_step_px=blur_iod_step_px,
+        )
         if slow is not None:
             slow.store(index, pm, _slow_parts_pass(pm, thresholds, slow.accept_sharpness_warn))
         return pm
@@ -169,6 +180,11 @@ class LiveSlowMeasures:
         # The frame before was ready: the next one most likely is too, and would be measured
         # twice (with carried figures, then its own) — measure it in full at once.
         self.previous_ready = False
+        # Where the blur ladder crossed last time (`measure_pair(blur_memo=...)`): the next
+        # frame's search starts there.
+        self.blur_memo: dict[str, Any] = {}
+        # The last frame's correction of its landmark fit (`_Registration.refine`).
+        self.registration_track: dict[str, Any] = {}
 
     def due(self, index: int) -> bool:
         last = self.measured_index
@@ -190,6 +206,8 @@ class LiveSlowMeasures:
         """The face was lost: the next face is measured in full on its first frame."""
         self.measured_index = None
         self.previous_ready = False
+        self.blur_memo.clear()
+        self.registration_track.clear()
 
 
 def live_ready(checks: dict[str, PairCheck], capture: CaptureSettings | None = None) -> bool:
@@ -235,14 +253,15 @@ def evaluate_frame(
         return FrameGuidance(index, False, None, None, None, None, None, None, False, frame_size=size)
     if frame_rgb is None:
         raise ValueError("evaluate_frame needs the frame's analysed copy for the pair measures")
-    to_baseline = frame_to_baseline(baseline, frame, frame_rgb)  # frame px -> baseline px
+    track = slow.registration_track if slow is not None else None
+    to_baseline = frame_to_baseline(baseline, frame, frame_rgb, track)  # frame px -> baseline px
     rotation_deg, _scale = similarity_from_matrix(to_baseline)
     roll_diff = -rotation_deg
 
     def measured_checks() -> dict[str, PairCheck]:
         pair = live_pair_measures(
             baseline, frame, frame_rgb, to_baseline, thresholds, capture.live_pair_max_iod_px,
-            slow, index,
+            slow, index, capture.live_blur_iod_step_px, capture.live_photometry_iod_px,
         )
         checks = pair_checks(
             b, frame, thresholds, roll_diff_deg=roll_diff, pair=pair,
@@ -313,6 +332,38 @@ class LiveIdentity:
         self.note: str | None = None  # why identity is not checked (said once in the log)
         self.computed = 0  # descriptors computed for live faces (for tests and diagnostics)
 
+    def prepare(self) -> None:
+        """Load the model and describe the baseline face now (a guide does it before its first
+        frame), so the first live face costs one descriptor, not two plus the model's load."""
+        from photocompare.core.identity import IdentityModel, photo_descriptor
+
+        if self.note is not None or self._baseline_descriptor is not None:
+            return
+        try:
+            self._load_model(IdentityModel)
+            b = self._baseline
+            self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
+        except (ModelMissing, ImportError) as exc:
+            self._missing(exc)
+
+    def restart(self) -> None:
+        """A new run: the next face is identified again (the baseline's descriptor is kept)."""
+        self._last_centre = None
+        self.similarity = None
+        self.computed = 0
+
+    def _load_model(self, model_class: Any) -> None:
+        if self._model is None:
+            source = self._model_source
+            if source is None:
+                self._model = model_class.shared()
+            else:
+                self._model = source() if callable(source) and not isinstance(source, model_class) else source
+
+    def _missing(self, exc: BaseException) -> None:
+        self.note = IDENTITY_MISSING_NOTE.format(reason=str(exc).split(";")[0])
+        log.warning("live guidance: %s", self.note)
+
     def update(self, frame: PhotoMeasures, frame_rgb: np.ndarray) -> float | None:
         """The similarity for this frame (None: not checked; see `note`)."""
         if frame.face is None:
@@ -332,19 +383,13 @@ class LiveIdentity:
         if self.note is not None:
             return None
         try:
-            if self._model is None:
-                source = self._model_source
-                if source is None:
-                    self._model = IdentityModel.shared()
-                else:
-                    self._model = source() if callable(source) and not isinstance(source, IdentityModel) else source
+            self._load_model(IdentityModel)
             if self._baseline_descriptor is None:
                 b = self._baseline
                 self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
             descriptor = photo_descriptor(frame, frame_rgb, self._model)
         except (ModelMissing, ImportError) as exc:
-            self.note = IDENTITY_MISSING_NOTE.format(reason=str(exc).split(";")[0])
-            log.warning("live guidance: %s", self.note)
+            self._missing(exc)
             return None
         self.computed += 1
         if self._baseline_descriptor is None or descriptor is None:

@@ -14,7 +14,12 @@ automatic capture. The hand-offs between them hold ONE item: with a camera a new
 one that was not taken yet (frames are dropped, never queued, so guidance is never behind the
 patient); with a video file each hand-off waits, so every frame is processed, as fast as the
 machine allows. The landmarks and the measures of consecutive frames run at the same time, which
-is what keeps the processed rate close to the bare landmarker's.
+is what keeps the processed rate close to the bare landmarker's: the landmarker works outside
+Python's GIL, so frame n+1's landmarks overlap frame n's measures on the second core. Results
+still leave in frame order (one measure thread takes the frames in the order they were read),
+and VIDEO mode gets increasing timestamps (one landmark thread, in reading order). `prepare()`
+makes the baseline's share of every comparison before the first frame, and while a guide runs
+OpenCV works on the calling thread only (`_opencv_single_threaded`).
 
 The pieces it runs live next to it: the frame analyser (`core.live_analyzer`), the baseline and
 the frame-to-baseline registration (`core.live_baseline`), one frame judged against the baseline
@@ -25,12 +30,13 @@ writing of the frame.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +65,34 @@ _FILE_QUEUE_FRAMES = 3  # a video file: frames waiting between stages (a camera:
 
 class CaptureSourceError(PhotoCompareError):
     """A camera or video file that cannot be opened or read."""
+
+
+# -- OpenCV's own thread pool while a guide runs -----------------------------------------------------
+_CV_LOCK = threading.Lock()
+_cv_runs = 0
+_cv_threads_before = 0
+
+
+@contextlib.contextmanager
+def _opencv_single_threaded() -> Iterator[None]:
+    """OpenCV calls run on the calling thread only while a guide runs. The guide already keeps
+    the cores busy with its own stages (frame decoding, landmarks, measures); OpenCV splitting
+    each small resize, blur or warp of a frame across its pool on top of that only adds hand-offs
+    and waiting for a core (measured: about a tenth of the CPU time per frame). The setting is
+    process-wide, so it is put back when the last running guide ends."""
+    global _cv_runs, _cv_threads_before
+    with _CV_LOCK:
+        if _cv_runs == 0:
+            _cv_threads_before = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _cv_runs += 1
+    try:
+        yield
+    finally:
+        with _CV_LOCK:
+            _cv_runs -= 1
+            if _cv_runs == 0:
+                cv2.setNumThreads(_cv_threads_before)
 
 
 # -- hand-off between threads ---------------------------------------------------------------------
@@ -228,9 +262,21 @@ class LiveGuide:
 
     # -- the loop ---------------------------------------------------------------------------------
     def prepare(self) -> None:
-        """Open the baseline (and fail early, with one line, on a bad one)."""
+        """Open the baseline (and fail early, with one line, on a bad one), and make its half
+        of every per-frame comparison now, before the first frame: the reduced copy and its
+        half of the pair measures, the registration template, the identity model and the
+        baseline's face descriptor. The first frames then cost what every other frame costs,
+        instead of stalling the pipeline for the baseline's share."""
         if self.baseline is None:
             self.baseline = load_baseline(self._baseline_source)
+        settings = self.capture_settings
+        self.baseline.pair_copy(
+            settings.live_pair_max_iod_px, self.thresholds, settings.live_photometry_iod_px
+        )
+        _ = self.baseline.registration
+        if self.identity is None:
+            self.identity = LiveIdentity(self.baseline, self._identity_model)
+        self.identity.prepare()
 
     def run(
         self,
@@ -304,7 +350,9 @@ class LiveGuide:
                 to_measures.close()
 
         assert self.baseline is not None
-        identity = self.identity = LiveIdentity(self.baseline, self._identity_model)
+        identity = self.identity
+        assert identity is not None
+        identity.restart()
         slow = LiveSlowMeasures(
             self.capture_settings.live_slow_measures_every_frames,
             self.capture_settings.live_ready_accepts_sharpness_warn,
@@ -351,11 +399,12 @@ class LiveGuide:
             for fn in (reader, landmarks, measures)
         ]
         try:
-            for t in threads:
-                t.start()
-            for t in threads:
-                while t.is_alive():
-                    t.join(0.2)
+            with _opencv_single_threaded():
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    while t.is_alive():
+                        t.join(0.2)
         finally:
             stop.set()
             to_landmarks.close()

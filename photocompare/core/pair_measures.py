@@ -31,7 +31,8 @@ Measures (all AFTER relative to BEFORE):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -66,7 +67,7 @@ _BLUR_WINDOW_IOD = 0.15
 class PairMeasures:
     """Measured on the aligned pair; NaN where it could not be measured (see `usable_pixels`)."""
 
-    skin_pixels: int  # skin pixels in the canonical frame (64 px between the eyes)
+    skin_pixels: int  # skin pixels in the canonical frame (64 px between the eyes in `check`)
     usable_pixels: int  # of those, inside content and unclipped in both photos
     clipped_before_fraction: float  # skin clipped (bright or dark) in BEFORE
     clipped_after_fraction: float
@@ -150,11 +151,21 @@ def _skin_mask(points_canon: np.ndarray, shape: tuple[int, int], iod_px: float) 
 def _with_flags(rgb: np.ndarray, t: CheckThresholds) -> np.ndarray:
     """RGBA: A = 255 where the pixel is clipped bright, 64 where clipped dark (own resolution).
 
-    After the warp a value ≥ `_BRIGHT_FLAG` can only come from a bright-clipped neighbour."""
-    bright = (rgb >= 255 - t.clip_margin_bright).any(axis=2)
-    dark = (rgb <= t.clip_margin_dark).any(axis=2)
-    flags = np.where(bright, 255, np.where(dark, 64, 0)).astype(np.uint8)
-    return np.dstack([rgb, flags])
+    After the warp a value ≥ `_BRIGHT_FLAG` can only come from a bright-clipped neighbour.
+    Bright means some channel ≥ 255 − margin, i.e. NOT every channel inside [0, that − 1];
+    dark means some channel ≤ margin, i.e. NOT every channel inside [margin + 1, 255]:
+    `cv2.inRange` answers both in one vectorised pass each (a per-pixel `any` over the
+    channels cost more than the warp itself on a live frame)."""
+    rgb = np.ascontiguousarray(rgb)
+    bright_from = math.ceil(255 - t.clip_margin_bright)
+    dark_to = math.floor(t.clip_margin_dark)
+    not_bright = cv2.inRange(rgb, (0, 0, 0), (bright_from - 1,) * 3)
+    not_dark = cv2.inRange(rgb, (dark_to + 1,) * 3, (255, 255, 255))
+    flags = cv2.max(cv2.bitwise_not(not_bright), cv2.bitwise_and(cv2.bitwise_not(not_dark), 64))
+    out = np.empty(rgb.shape[:2] + (4,), np.uint8)
+    out[:, :, :3] = rgb
+    out[:, :, 3] = flags
+    return out
 
 
 def _flat(grey: np.ndarray) -> np.ndarray:
@@ -174,7 +185,7 @@ def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, f
     for _ in range(3):
         if keep.sum() < 20:
             break
-        coef, *_ = np.linalg.lstsq(a[keep], z[keep], rcond=None)
+        coef = _least_squares(a[keep], z[keep])
         res = z - a @ coef
         mad = float(np.median(np.abs(res[keep] - np.median(res[keep])))) * 1.4826
         keep = np.abs(res) <= 3 * max(mad, 1e-3)
@@ -183,7 +194,18 @@ def _robust_plane(u: np.ndarray, v: np.ndarray, z: np.ndarray) -> tuple[float, f
     return float(coef[1]), float(coef[2]), spread
 
 
+def _least_squares(a: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Least squares of three well-conditioned columns (1, u, v over thousands of pixels): the
+    3x3 normal equations, several times cheaper than an SVD; the SVD where they are singular."""
+    try:
+        return np.linalg.solve(a.T @ a, a.T @ z)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, z, rcond=None)[0]
+
+
 _LOG_EPS = 1e-5
+# log2 of the linear value of each 8-bit sRGB code (floored at the epsilon), looked up per pixel
+_LOG2_LINEAR = np.log2(np.maximum(srgb_to_linear(np.arange(256)), _LOG_EPS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,14 +221,23 @@ class PreparedBefore:
     textured: np.ndarray
     log_rgb: np.ndarray
     log_y: np.ndarray
+    # BEFORE's half of the blur measure per comparison size (`measure_pair(blur_iod_step_px=)`)
+    blur_cache: dict = field(default_factory=dict, repr=False)
+    iod_px: float = _PHOTO_IOD_PX  # eye distance of the canonical frame (see `prepare_before`)
 
 
 def prepare_before(
-    before_rgb: np.ndarray, before_pts: np.ndarray, thresholds: CheckThresholds | None = None
+    before_rgb: np.ndarray,
+    before_pts: np.ndarray,
+    thresholds: CheckThresholds | None = None,
+    iod_px: float = _PHOTO_IOD_PX,
 ) -> PreparedBefore:
-    """BEFORE's half of `measure_pair`, to reuse across many AFTER photos (or frames)."""
+    """BEFORE's half of `measure_pair`, to reuse across many AFTER photos (or frames).
+
+    `iod_px`: the eye distance of the canonical frame the exposure, colour and light are
+    measured in (`check`: 64 px). A median ratio does not depend on the resolution, so live
+    guidance measures at a smaller size, with a quarter of the pixels at 32 px."""
     t = thresholds or CheckThresholds()
-    iod_px = _PHOTO_IOD_PX
     mb, shape = _canon_matrix(before_pts, iod_px)
     wb = _warp(before_rgb, mb, shape, clip_flags=t)
     cov_b = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
@@ -223,6 +254,7 @@ def prepare_before(
         textured=~_flat(grey_b),
         log_rgb=np.log2(np.maximum(lin_b, _LOG_EPS)),
         log_y=np.log2(np.maximum(lin_b @ _LUMA, _LOG_EPS)),
+        iod_px=float(iod_px),
     )
 
 
@@ -239,6 +271,8 @@ def measure_pair(
     relight: bool = True,
     before: PreparedBefore | None = None,
     blur_search: str = "scan",
+    blur_memo: dict | None = None,
+    blur_iod_step_px: float = 0.0,
 ) -> PairMeasures:
     """Pair measures from the analysed copies (`*_pts` in their own px).
 
@@ -251,12 +285,19 @@ def measure_pair(
     `blur_search="gallop"` finds the blur ladder's crossing by doubling then halving the step
     instead of walking it (about half the blurred copies when the faces differ in sharpness);
     the same σ whenever the detail ratio falls steadily along the ladder, as it does when
-    blurring one face further only removes detail.
+    blurring one face further only removes detail. `blur_memo` (a dict the caller keeps
+    between calls, with `blur_search="gallop"`): the search starts from the ladder rungs that
+    bracketed the crossing last time — a live frame's blur is close to the frame before's, so
+    two blurred copies usually settle it instead of about eight; under the same steady fall the
+    σ is the one the walk finds. `blur_iod_step_px` > 0 rounds the blur comparison's eye
+    distance down to a multiple of it, and BEFORE's half of the blur measure at that size (its
+    blurred ladder rungs included) is kept in `before` for the next call — many frames, one
+    baseline; 0 (the default, as `check` runs) compares at the exact size.
     """
     t = thresholds or CheckThresholds()
-    iod_px = _PHOTO_IOD_PX
     if before is None:
         before = prepare_before(before_rgb, before_pts, t)
+    iod_px = before.iod_px
     mb, shape, wb, cov_b, skin = before.mb, before.shape, before.warped, before.covered, before.skin
     if after_to_before is None:
         ma, _ = _canon_matrix(after_pts, iod_px)
@@ -276,30 +317,34 @@ def measure_pair(
     n_use = int(usable.sum())
     denom = max(n_skin, 1)
 
-    lin_a = srgb_to_linear(wa[:, :, :3])
     eps = _LOG_EPS
-    log_rgb = np.log2(np.maximum(lin_a, eps)) - before.log_rgb
-    log_y = np.log2(np.maximum(lin_a @ _LUMA, eps)) - before.log_y
-
     nan = float("nan")
     min_pixels = max(t.pair_min_pixels, int(t.pair_min_skin_fraction * n_skin))
     if n_use >= min_pixels:
-        exposure = float(np.median(log_y[usable]))
+        # Only the usable pixels are converted (boolean indexing and `nonzero` both run in
+        # row-major order, so the values, u and v stay paired).
+        px = wa[:, :, :3][usable]
+        log_rgb = _LOG2_LINEAR[px] - before.log_rgb[usable]
+        log_y = np.log2(np.maximum(srgb_to_linear(px) @ _LUMA, eps)) - before.log_y[usable]
+        exposure = float(np.median(log_y))
         low = high = exposure
-        d_rg = float(np.median(log_rgb[usable][:, 0] - log_rgb[usable][:, 1]))
-        d_bg = float(np.median(log_rgb[usable][:, 2] - log_rgb[usable][:, 1]))
+        d_rg = float(np.median(log_rgb[:, 0] - log_rgb[:, 1]))
+        d_bg = float(np.median(log_rgb[:, 2] - log_rgb[:, 1]))
         h, w = shape
         yy, xx = np.nonzero(usable)
         u = (xx - w / 2) / iod_px
         v = -(yy - _EYES_Y_IOD * iod_px) / iod_px
-        gu, gv, spread = _robust_plane(u, v, log_y[usable]) if relight else (nan, nan, nan)
+        gu, gv, spread = _robust_plane(u, v, log_y) if relight else (nan, nan, nan)
     else:
         exposure, d_rg, d_bg, gu, gv, spread = nan, nan, nan, nan, nan, nan
+        lin_a = srgb_to_linear(wa[:, :, :3])
+        log_y = np.log2(np.maximum(lin_a @ _LUMA, eps)) - before.log_y
         low, high = _bounds(log_y, region & clear_b, bright_a, (fa > 0) & ~bright_a)
     if blur:
         sigma_iod, blurrier, compared_iod = _equivalent_blur(
             before_rgb, before_pts, after_rgb, mb, ma, iod_px, before_full_iod_px,
-            gallop=blur_search == "gallop",
+            gallop=blur_search == "gallop", memo=blur_memo, iod_step_px=blur_iod_step_px,
+            cache=before.blur_cache if blur_iod_step_px > 0 else None,
         )
     else:
         sigma_iod, blurrier, compared_iod = nan, None, nan
@@ -341,8 +386,16 @@ def _bounds(
     return low, high
 
 
+# Each 8-bit code's linear value times its channel's luma weight, as one 3-channel lookup table:
+# `cv2.LUT` then `cv2.transform` (a channel sum) give the same linear luminance as the per-pixel
+# linearisation and dot product, at about half the cost (the blur measure's per-frame share).
+_LUMA_LUT = np.ascontiguousarray(
+    (srgb_to_linear(np.arange(256))[:, None] * _LUMA[None, :]).reshape(1, 256, 3)
+)
+
+
 def _log_luma(rgb: np.ndarray) -> np.ndarray:
-    lin = srgb_to_linear(rgb) @ _LUMA
+    lin = cv2.transform(cv2.LUT(np.ascontiguousarray(rgb), _LUMA_LUT), np.ones((1, 3)))
     return np.log2(lin + _BLUR_LOG_OFFSET).astype(np.float32)
 
 
@@ -353,33 +406,54 @@ def _energy_map(log_l: np.ndarray, window_px: float) -> np.ndarray:
     return cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), window_px) + 1e-6
 
 
-def _median_log_ratio(e1: np.ndarray, e2: np.ndarray, mask: np.ndarray) -> float:
-    return float(np.median(np.log(e1[mask]) - np.log(e2[mask])))
+class _BlurBefore:
+    """BEFORE's half of the blur measure at one comparison eye distance (kept in a
+    `PreparedBefore` when the caller compares many photos or frames with one BEFORE): its log
+    luminance, log detail energy, coverage and eroded face oval, and the log detail energy of
+    each ladder rung of it blurred, filled as the searches reach them."""
+
+    def __init__(self, before_rgb: np.ndarray, before_pts: np.ndarray, mb: np.ndarray,
+                 shape: tuple[int, int], iod_px: float, window: float) -> None:
+        self.log_l = _log_luma(_warp(before_rgb, mb, shape))
+        self.log_e = np.log(_energy_map(self.log_l, window))
+        self.covered = _warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250
+        pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
+        face = np.zeros(shape, np.uint8)
+        cv2.fillPoly(face, [np.round(pts_c[list(FACE_OVAL)]).astype(np.int32)], 1)
+        self.border = max(3, int(round(0.1 * iod_px)))
+        self.kernel = np.ones((self.border, self.border), np.uint8)
+        self.face = cv2.erode(face, self.kernel) > 0
+        self.rungs: dict[int, np.ndarray] = {}
+
+
+_BLUR_CACHE_SIZES = 4  # comparison eye distances kept per prepared BEFORE (a patient moving)
 
 
 def _gallop_blur(
-    sharp: np.ndarray, soft_e: np.ndarray, mask: np.ndarray, window: float, iod_px: float,
-    m_zero: float, which: str,
+    m: Callable[[int], float], which: str, iod_px: float, memo: dict | None = None,
 ) -> tuple[float, str | None, float]:
     """The walk of `_equivalent_blur` done by doubling, then halving, the ladder step: the
     first rung where the blurred sharper face has no more detail than the softer one, and the
-    same interpolation from the rung before it."""
+    same interpolation from the rung before it (`m(k)`: the median log ratio at rung k). With
+    `memo`, the search starts at the lower rung of the last crossing found for the same
+    sharper side (see `measure_pair`): still above it, the gallop goes on from there; already
+    below, it halves back towards rung 0."""
     ladder = _BLUR_LADDER_IOD
-    seen: dict[int, float] = {0: m_zero}
-
-    def m(k: int) -> float:
-        if k not in seen:
-            blurred = cv2.GaussianBlur(sharp, (0, 0), float(ladder[k] * iod_px))
-            seen[k] = _median_log_ratio(_energy_map(blurred, window), soft_e, mask)
-        return seen[k]
-
     last = len(ladder) - 1
     lo, hi, step = 0, None, 1
+    start = int(memo.get("lo", 0)) if memo is not None and memo.get("which") == which else 0
+    if 0 < start < last:
+        if m(start) > 0:
+            lo = start
+        else:
+            hi = start
     while hi is None:
         k = min(lo + step, last)
         if m(k) <= 0:
             hi = k
         elif k == last:
+            if memo is not None:
+                memo.update(which=which, lo=0)
             return float(ladder[-1]), which, iod_px
         else:
             lo, step = k, step * 2
@@ -389,6 +463,8 @@ def _gallop_blur(
             hi = mid
         else:
             lo = mid
+    if memo is not None:
+        memo.update(which=which, lo=lo)
     prev_sigma, prev_m, sigma_k, m_k = float(ladder[lo]), m(lo), float(ladder[hi]), m(hi)
     f = prev_m / max(prev_m - m_k, 1e-9)
     sigma = prev_sigma + f * (sigma_k - prev_sigma)
@@ -404,47 +480,82 @@ def _equivalent_blur(
     iod64: float,
     before_full_iod_px: float,
     gallop: bool = False,
+    memo: dict | None = None,
+    iod_step_px: float = 0.0,
+    cache: dict | None = None,
 ) -> tuple[float, str | None, float]:
     """σ (in eye distances) that turns the sharper face into the softer one's detail level.
 
     Both faces are resampled to the eye distance of the lower-resolution one (at most
-    `_BLUR_MAX_IOD_PX`), so a mere difference in resolution is not called blur."""
+    `_BLUR_MAX_IOD_PX`), so a mere difference in resolution is not called blur. With
+    `iod_step_px` that eye distance is rounded down to a multiple of it (still no finer than
+    either face), so consecutive live frames compare at the same size and BEFORE's half —
+    including its blurred ladder rungs — is made once per size and kept in `cache`."""
     iod_b = iod64 / math.sqrt(abs(np.linalg.det(mb64[:2, :2])))
     iod_a = iod64 / math.sqrt(abs(np.linalg.det(ma64[:2, :2])))
     iod_px = max(24.0, min(iod_b, iod_a, _BLUR_MAX_IOD_PX))
+    if iod_step_px > 0:
+        iod_px = max(24.0, math.floor(iod_px / iod_step_px) * iod_step_px)
     k = iod_px / iod64
     scale = np.diag([k, k, 1.0])
     mb, ma = scale @ mb64, scale @ ma64
     shape = (int(round(_H_IOD * iod_px)), int(round(_W_IOD * iod_px)))
-    lb = _log_luma(_warp(before_rgb, mb, shape))
+    window = max(1.0, _BLUR_WINDOW_IOD * iod_px)
+    side = cache.get(iod_px) if cache is not None else None
+    if side is None:
+        side = _BlurBefore(before_rgb, before_pts, mb, shape, iod_px, window)
+        if cache is not None:
+            # Oldest size out first. One guide's measure thread uses a baseline's cache; should
+            # two ever share one, a size evicted twice or kept once more is harmless.
+            for old_size in list(cache)[: max(0, len(cache) - _BLUR_CACHE_SIZES + 1)]:
+                cache.pop(old_size, None)
+            cache[iod_px] = side
     la = _log_luma(_warp(after_rgb, ma, shape))
-    cov = (_warp(np.full(before_rgb.shape[:2], 255, np.uint8), mb, shape) >= 250) & (
-        _warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250
-    )
-    pts_c = before_pts[:, :2] @ mb[:2, :2].T + mb[:2, 2]
-    face = np.zeros(shape, np.uint8)
-    cv2.fillPoly(face, [np.round(pts_c[list(FACE_OVAL)]).astype(np.int32)], 1)
-    border = max(3, int(round(0.1 * iod_px)))
-    mask = (cv2.erode(face, np.ones((border, border), np.uint8)) > 0) & cv2.erode(
-        cov.astype(np.uint8), np.ones((border, border), np.uint8)
-    ).astype(bool)
+    cov = side.covered & (_warp(np.full(after_rgb.shape[:2], 255, np.uint8), ma, shape) >= 250)
+    mask = side.face & cv2.erode(cov.astype(np.uint8), side.kernel).astype(bool)
     if mask.sum() < 100:
         return float("nan"), None, iod_px
     # Each neighbourhood of the face votes (median of local energy ratios), so a change of
     # content in part of the face (expression, a strand of hair, glasses) does not read as blur.
-    window = max(1.0, _BLUR_WINDOW_IOD * iod_px)
-    eb, ea = _energy_map(lb, window), _energy_map(la, window)
-    m0 = _median_log_ratio(eb, ea, mask)
-    sharp, soft_e, which = (lb, ea, "after") if m0 >= 0 else (la, eb, "before")
+    log_eb = side.log_e[mask]
+    log_ea = np.log(_energy_map(la, window)[mask])
+    m0 = float(np.median(log_eb - log_ea))
+    ladder = _BLUR_LADDER_IOD
+    if m0 >= 0:  # BEFORE is the sharper: its blurred rungs are the same for every AFTER
+        which, log_soft = "after", log_ea
+        kept = side.rungs if cache is not None else None
+
+        def log_sharp(k: int) -> np.ndarray:
+            if kept is not None and k in kept:
+                return kept[k][mask]
+            blurred = cv2.GaussianBlur(side.log_l, (0, 0), float(ladder[k] * iod_px))
+            full = np.log(_energy_map(blurred, window))
+            if kept is not None:
+                kept[k] = full
+            return full[mask]
+    else:
+        which, log_soft = "before", log_eb
+
+        def log_sharp(k: int) -> np.ndarray:
+            blurred = cv2.GaussianBlur(la, (0, 0), float(ladder[k] * iod_px))
+            return np.log(_energy_map(blurred, window)[mask])
+
+    seen: dict[int, float] = {0: abs(m0)}
+
+    def m(k: int) -> float:
+        if k not in seen:
+            seen[k] = float(np.median(log_sharp(k) - log_soft))
+        return seen[k]
+
     if gallop:
-        return _gallop_blur(sharp, soft_e, mask, window, iod_px, abs(m0), which)
+        return _gallop_blur(m, which, iod_px, memo)
     prev_sigma, prev_m = 0.0, abs(m0)
-    for sigma_iod in _BLUR_LADDER_IOD[1:]:
-        blurred = cv2.GaussianBlur(sharp, (0, 0), float(sigma_iod * iod_px))
-        m = _median_log_ratio(_energy_map(blurred, window), soft_e, mask)
-        if m <= 0:
-            f = prev_m / max(prev_m - m, 1e-9)
+    for rung in range(1, len(ladder)):
+        sigma_iod = float(ladder[rung])
+        mk = m(rung)
+        if mk <= 0:
+            f = prev_m / max(prev_m - mk, 1e-9)
             sigma = prev_sigma + f * (sigma_iod - prev_sigma)
             return float(sigma), (which if sigma > 0 else None), iod_px
-        prev_sigma, prev_m = float(sigma_iod), m
-    return float(_BLUR_LADDER_IOD[-1]), which, iod_px
+        prev_sigma, prev_m = sigma_iod, mk
+    return float(ladder[-1]), which, iod_px
