@@ -130,6 +130,20 @@ def landmark_pose(landmarks: np.ndarray, model: Path | None = None) -> tuple[flo
     return rotation_to_euler(rotation)[:2]
 
 
+def frame_pose(
+    landmarks: np.ndarray, matrix: np.ndarray | None, model: Path | None = None
+) -> tuple[float, float]:
+    """(yaw, pitch) of one video frame's face: `landmark_pose`, or — with a landmark model file
+    that holds no canonical face — the landmarker's own matrix (NaN without one)."""
+    try:
+        return landmark_pose(landmarks, model)
+    except (CanonicalFaceUnavailable, cv2.error):
+        if matrix is None:
+            return float("nan"), float("nan")
+        yaw, pitch, _ = rotation_to_euler(matrix[:3, :3])
+        return float(yaw), float(pitch)
+
+
 class FaceFinder:
     """Where to look for the face and which one to trust. A subclass provides
     `detect(rgb) -> list[Detection]` (one detector pass, px of that image) and `limits`

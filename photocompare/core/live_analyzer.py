@@ -22,7 +22,7 @@ from photocompare.core.face import (
     FaceMeasures,
     PhotoMeasures,
 )
-from photocompare.core.face_detect import Detection, landmarks_iod, rotation_to_euler
+from photocompare.core.face_detect import Detection, frame_pose, landmarks_iod
 from photocompare.core.measures import (
     Lighting,
     face_box,
@@ -53,6 +53,7 @@ class VideoFaceAnalyzer(FaceAnalyzer):
         self.limits = limits or ImageLimits()
         self.max_side_px = max_side_px or self.limits.analysis_max_side_px
         path = Path(model_path) if model_path else find_model()
+        self.model_path = path
         self._lock = threading.Lock()
         self._last_ts_ms = -1
         with quiet.native_stderr_silenced():
@@ -106,7 +107,9 @@ class VideoFaceAnalyzer(FaceAnalyzer):
         scale = w / full_size[0]
         face = None
         if detections:
-            face = _measure_live(small_rgb, detections[0], len(detections), scale, full_size)
+            face = _measure_live(
+                small_rgb, detections[0], len(detections), scale, full_size, self.model_path
+            )
         return PhotoMeasures(None, int(full_size[0]), int(full_size[1]), None, float(scale), face)
 
     def analyze_frame(self, rgb: np.ndarray, timestamp_ms: int) -> PhotoMeasures:
@@ -125,17 +128,21 @@ _UNMEASURED_LIGHTING = Lighting(*([float("nan")] * 10))
 
 
 def _measure_live(
-    rgb: np.ndarray, det: Detection, count: int, scale: float, full_size: tuple[int, int]
+    rgb: np.ndarray,
+    det: Detection,
+    count: int,
+    scale: float,
+    full_size: tuple[int, int],
+    model: Path | None = None,
 ) -> FaceMeasures:
     """`FaceAnalyzer._measure` without the per-photo lighting and sharpness (NaN here).
 
     The pair checks judge lighting and sharpness on the aligned pair (`measure_pair`), so per
     frame only the landmark measures the checks read are taken (same functions as a photo's)."""
     pts = det.landmarks
-    if det.matrix is not None:
-        yaw, pitch, _ = rotation_to_euler(det.matrix[:3, :3])
-    else:  # pragma: no cover - the model always outputs the matrix when asked
-        yaw = pitch = float("nan")
+    # Not the landmarker's matrix: it moves by several degrees with where the face sits in the
+    # frame. The baseline is posed by the same function (`live_baseline.load_baseline`).
+    yaw, pitch = frame_pose(pts, det.matrix, model)
     h, w = rgb.shape[:2]
     full = pts.copy()
     full[:, :3] /= scale

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -31,6 +31,7 @@ from photocompare.core.align import (
 )
 from photocompare.core.errors import PhotoCompareError
 from photocompare.core.face import FaceAnalyzer, PhotoMeasures
+from photocompare.core.face_detect import frame_pose
 from photocompare.core.measures import face_frame
 from photocompare.core.pair_measures import PreparedBefore, prepare_before
 from photocompare.settings import CheckThresholds
@@ -133,6 +134,12 @@ def load_baseline(path: str | Path, analyzer: FaceAnalyzer | None = None) -> Bas
             analyzer.close()
     if measures.face is None:
         raise BaselineError(f"{path.name}: no face found in the baseline photo")
+    # Frames are posed from one landmark set each (`frame_pose`, no re-fit); the photo analysis
+    # averages re-fitted views, which on the same face reads pitch up to ~3° apart from it. So
+    # the baseline is posed here the way a frame is, and a difference compares like with like.
+    yaw, pitch = frame_pose(measures.face.landmarks_px, None, analyzer.model_path)
+    if math.isfinite(yaw) and math.isfinite(pitch):
+        measures = replace(measures, face=replace(measures.face, yaw_deg=yaw, pitch_deg=pitch))
     return Baseline(str(path), measures, image.rgb, image.scale)
 
 
