@@ -17,6 +17,7 @@ Entry point for the main window: `open_capture_window(parent, library, patient_i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
@@ -278,6 +279,10 @@ class CaptureWindow(QWidget):
         self._own_capture_dir = capture_dir is None
         self.capture_dir = Path(capture_dir) if capture_dir else Path(
             tempfile.mkdtemp(prefix="photocompare-capture-"))
+        # As `guide --auto-capture` does: a folder that is not there yet is made. One that
+        # cannot be made is named in the message when the first photo cannot be saved.
+        with contextlib.suppress(OSError):
+            self.capture_dir.mkdir(parents=True, exist_ok=True)
         self.guide: LiveGuide | None = None
         self.baseline_path: Path | None = None
         self.summary: Any = None

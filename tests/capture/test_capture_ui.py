@@ -112,6 +112,16 @@ def test_capture_window_with_a_camera_that_cannot_be_opened(qtbot, face_photo):
     window.close()
 
 
+def test_capture_window_makes_a_capture_folder_that_is_not_there_yet(qtbot, face_photo, tmp_path):
+    """As `guide --auto-capture` does; before, the first photo taken failed to save."""
+    from photocompare.ui.capture_window import CaptureWindow
+
+    folder = tmp_path / "visits" / "2026-11-30"
+    window = CaptureWindow(None, None, 7, baseline=face_photo, capture_dir=folder)
+    qtbot.addWidget(window)
+    assert folder.is_dir() and window.capture_dir == folder
+
+
 def test_capture_window_without_a_baseline_says_so(qtbot, tmp_path):
     from photocompare.library.db import Library
     from photocompare.ui.capture_window import CaptureWindow
