@@ -55,7 +55,7 @@ from photocompare.core.face_detect import (
     Detection,
     FaceFinder,
     landmarks_iod,
-    rotation_to_euler,
+    matrix_pose,
 )
 from photocompare.core.measures import (
     Expression,
@@ -231,7 +231,7 @@ class FaceAnalyzer(FaceFinder):
         prefer: Callable[[np.ndarray], float] | None = None,
     ) -> PhotoMeasures:
         """Measure an RGB uint8 array (the analysed copy of a photo of `full_size`)."""
-        rgb = _as_rgb(rgb)
+        rgb = as_rgb_uint8(rgb)
         h, w = rgb.shape[:2]
         full_w, full_h = full_size or (w, h)
         scale = w / full_w  # analysed px per full-res px
@@ -294,44 +294,66 @@ class FaceAnalyzer(FaceFinder):
         poses: list[tuple[float, float]] | None = None,
     ) -> FaceMeasures:
         pts = det.landmarks  # analysed-copy px
-        iod_a = landmarks_iod(pts)
         if poses:
             yaw = float(np.mean([p[0] for p in poses]))
             pitch = float(np.mean([p[1] for p in poses]))
-        elif det.matrix is not None:
-            yaw, pitch, _ = rotation_to_euler(det.matrix[:3, :3])
-        else:  # pragma: no cover - the model always outputs the matrix when asked
-            yaw = pitch = float("nan")
-        roll = roll_from_landmarks(pts)
-        h, w = rgb.shape[:2]
-        framing = measure_framing(pts, w, h)
+        else:
+            yaw, pitch = matrix_pose(det.matrix)
         canon = canonical_face(rgb, pts)
-        lighting = measure_lighting(rgb, pts, canon)
-        sharp = measure_sharpness(rgb, pts, canon)
-        expression = measure_expression(pts)
-        side = measure_side_effects(pts)
-        full = pts.copy()
-        full[:, :3] /= scale
-        bx, by, bw, bh = face_box(full, full_size)
-        return FaceMeasures(
-            faces_found=count,
-            box=(bx, by, bw, bh),
-            interocular_px=float(iod_a / scale),
-            yaw_deg=float(yaw),
-            pitch_deg=float(pitch),
-            roll_deg=float(roll),
-            framing=framing,
-            lighting=lighting,
-            sharpness=float(sharp),
-            expression=expression,
-            side_effects=side,
+        return landmark_measures(
+            pts,
+            rgb.shape[:2],
+            count,
+            scale,
+            full_size,
+            yaw_deg=yaw,
+            pitch_deg=pitch,
+            lighting=measure_lighting(rgb, pts, canon),
+            sharpness=measure_sharpness(rgb, pts, canon),
             detection=how,
-            landmarks_px=full,
         )
 
 
+def landmark_measures(
+    pts: np.ndarray,
+    size_hw: tuple[int, int],
+    count: int,
+    scale: float,
+    full_size: tuple[int, int],
+    *,
+    yaw_deg: float,
+    pitch_deg: float,
+    lighting: Lighting,
+    sharpness: float,
+    detection: str,
+) -> FaceMeasures:
+    """A face's measures from its landmarks (`pts`, px of an image of `size_hw` that is `scale`
+    × the full-resolution `full_size`), with the pose, lighting and sharpness measured by the
+    caller: a photo and a video frame measure those differently, the rest the same way."""
+    h, w = size_hw
+    full = pts.copy()
+    full[:, :3] /= scale
+    bx, by, bw, bh = face_box(full, full_size)
+    return FaceMeasures(
+        faces_found=count,
+        box=(bx, by, bw, bh),
+        interocular_px=float(landmarks_iod(pts) / scale),
+        yaw_deg=float(yaw_deg),
+        pitch_deg=float(pitch_deg),
+        roll_deg=float(roll_from_landmarks(pts)),
+        framing=measure_framing(pts, w, h),
+        lighting=lighting,
+        sharpness=float(sharpness),
+        expression=measure_expression(pts),
+        side_effects=measure_side_effects(pts),
+        detection=detection,
+        landmarks_px=full,
+    )
+
+
 # ----------------------------------------------------------------------------------------------
-def _as_rgb(rgb: np.ndarray) -> np.ndarray:
+def as_rgb_uint8(rgb: np.ndarray) -> np.ndarray:
+    """Contiguous 3-channel uint8 RGB of a grey, RGB or RGBA array (what the models take)."""
     arr = np.asarray(rgb)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)

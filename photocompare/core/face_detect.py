@@ -130,18 +130,24 @@ def landmark_pose(landmarks: np.ndarray, model: Path | None = None) -> tuple[flo
     return rotation_to_euler(rotation)[:2]
 
 
+def matrix_pose(matrix: np.ndarray | None) -> tuple[float, float]:
+    """(yaw, pitch) in degrees from the landmarker's facial transformation matrix; NaN without
+    one (the model outputs it whenever it is asked to)."""
+    if matrix is None:
+        return float("nan"), float("nan")
+    yaw, pitch, _ = rotation_to_euler(matrix[:3, :3])
+    return float(yaw), float(pitch)
+
+
 def frame_pose(
     landmarks: np.ndarray, matrix: np.ndarray | None, model: Path | None = None
 ) -> tuple[float, float]:
     """(yaw, pitch) of one video frame's face: `landmark_pose`, or — with a landmark model file
-    that holds no canonical face — the landmarker's own matrix (NaN without one)."""
+    that holds no canonical face — the landmarker's own matrix."""
     try:
         return landmark_pose(landmarks, model)
     except (CanonicalFaceUnavailable, cv2.error):
-        if matrix is None:
-            return float("nan"), float("nan")
-        yaw, pitch, _ = rotation_to_euler(matrix[:3, :3])
-        return float(yaw), float(pitch)
+        return matrix_pose(matrix)
 
 
 class FaceFinder:
@@ -322,7 +328,7 @@ class FaceFinder:
                     return None
                 continue
             if match.matrix is not None:
-                yaw, pitch, _ = rotation_to_euler(match.matrix[:3, :3])
+                yaw, pitch = matrix_pose(match.matrix)
                 try:
                     yaw = fitted_yaw(
                         match.landmarks, side / 2, side / _POSE_CROP_MARGIN, self.model_path

@@ -95,13 +95,17 @@ class IdentityModel:
 
     def describe(self, rgb: np.ndarray, landmarks_px: np.ndarray) -> np.ndarray:
         """Descriptor (128 float32) of the face whose MediaPipe landmarks (px of `rgb`) are given."""
+        # Here, not at the top: the library imports this module for its constants alone and
+        # should not pull in OpenCV with it.
+        from photocompare.core.face import as_rgb_uint8
+
         pts = np.asarray(landmarks_px, dtype=float)[:, :2].copy()
         # Hand dlib only the face and its surroundings (it copies the whole array it gets).
         h, w = np.asarray(rgb).shape[:2]
         span = float(max(pts.max(axis=0) - pts.min(axis=0)))
         cx0, cy0 = np.maximum(np.floor(pts.min(axis=0) - span).astype(int), 0)
         cx1, cy1 = np.minimum(np.ceil(pts.max(axis=0) + span).astype(int), [w, h])
-        crop = np.ascontiguousarray(_as_rgb(np.asarray(rgb)[cy0:cy1, cx0:cx1]))
+        crop = as_rgb_uint8(np.asarray(rgb)[cy0:cy1, cx0:cx1])
         pts -= [cx0, cy0]
         chip = self._thread.submit(self._chip, crop, pts).result()
         return self._net.describe_chip(chip)
@@ -312,13 +316,6 @@ def _dlib_tensor(buf: bytes, at: int) -> tuple[np.ndarray, int]:
     count = int(np.prod(dims))
     values = np.frombuffer(buf, dtype="<f4", count=count, offset=at).astype(np.float32)
     return values, at + 4 * count
-
-
-def _as_rgb(rgb: np.ndarray) -> np.ndarray:
-    arr = np.asarray(rgb)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    return arr[:, :, :3].astype(np.uint8, copy=False)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -21,16 +21,10 @@ from photocompare.core.face import (
     FaceAnalyzer,
     FaceMeasures,
     PhotoMeasures,
+    landmark_measures,
 )
-from photocompare.core.face_detect import Detection, frame_pose, landmarks_iod
-from photocompare.core.measures import (
-    Lighting,
-    face_box,
-    measure_expression,
-    measure_framing,
-    measure_side_effects,
-    roll_from_landmarks,
-)
+from photocompare.core.face_detect import Detection, frame_pose
+from photocompare.core.measures import Lighting
 from photocompare.settings import ImageLimits
 
 
@@ -135,7 +129,7 @@ def _measure_live(
     full_size: tuple[int, int],
     model: Path | None = None,
 ) -> FaceMeasures:
-    """`FaceAnalyzer._measure` without the per-photo lighting and sharpness (NaN here).
+    """`face.landmark_measures` without the per-photo lighting and sharpness (NaN here).
 
     The pair checks judge lighting and sharpness on the aligned pair (`measure_pair`), so per
     frame only the landmark measures the checks read are taken (same functions as a photo's)."""
@@ -143,22 +137,15 @@ def _measure_live(
     # Not the landmarker's matrix: it moves by several degrees with where the face sits in the
     # frame. The baseline is posed by the same function (`live_baseline.load_baseline`).
     yaw, pitch = frame_pose(pts, det.matrix, model)
-    h, w = rgb.shape[:2]
-    full = pts.copy()
-    full[:, :3] /= scale
-    bx, by, bw, bh = face_box(full, full_size)
-    return FaceMeasures(
-        faces_found=count,
-        box=(bx, by, bw, bh),
-        interocular_px=float(landmarks_iod(pts) / scale),
-        yaw_deg=float(yaw),
-        pitch_deg=float(pitch),
-        roll_deg=float(roll_from_landmarks(pts)),
-        framing=measure_framing(pts, w, h),
+    return landmark_measures(
+        pts,
+        rgb.shape[:2],
+        count,
+        scale,
+        full_size,
+        yaw_deg=yaw,
+        pitch_deg=pitch,
         lighting=_UNMEASURED_LIGHTING,
         sharpness=float("nan"),
-        expression=measure_expression(pts),
-        side_effects=measure_side_effects(pts),
         detection="video",
-        landmarks_px=full,
     )

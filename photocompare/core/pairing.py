@@ -189,8 +189,11 @@ def _compare(
         after_descriptor = _describe_later(
             helper, identity, after, after_img.rgb, descriptor_cache, descriptor_keys[1]
         )
-    alignment = None
-    if align and before.face is not None and after.face is not None:
+
+    def aligned(after: PhotoMeasures) -> tuple[Alignment | None, float | None]:
+        """The alignment of AFTER onto BEFORE and the roll difference it measures."""
+        if not align or before.face is None or after.face is None:
+            return None, None
         alignment = estimate_alignment(
             before.face.landmarks_px,
             after.face.landmarks_px,
@@ -200,11 +203,13 @@ def _compare(
             after_rgb=after_img.rgb,
             refine=refine,
         )
-    # The intensity-refined alignment measures the relative in-plane tilt better than the
-    # two photos' landmark eye lines: AFTER tilted θ counter-clockwise is rotated back by −θ.
-    roll_diff = None
-    if alignment is not None and alignment.method == "landmarks+intensity":
-        roll_diff = -alignment.rotation_deg
+        # The intensity-refined alignment measures the relative in-plane tilt better than the
+        # two photos' landmark eye lines: AFTER tilted θ counter-clockwise is rotated back by −θ.
+        if alignment.method == "landmarks+intensity":
+            return alignment, -alignment.rotation_deg
+        return alignment, None
+
+    alignment, roll_diff = aligned(after)
     pair = None
     similarity = None
     if before_descriptor is not None and after_descriptor is not None:
@@ -228,21 +233,7 @@ def _compare(
                 s2 = identity_similarity(db, da2) if da2 is not None else None
                 if s2 is not None and (similarity is None or s2 > similarity):
                     after, similarity = other, s2
-                    if align:
-                        alignment = estimate_alignment(
-                            before.face.landmarks_px,
-                            after.face.landmarks_px,
-                            before_scale=before.analysis_scale,
-                            after_scale=after.analysis_scale,
-                            before_rgb=before_img.rgb,
-                            after_rgb=after_img.rgb,
-                            refine=refine,
-                        )
-                        roll_diff = (
-                            -alignment.rotation_deg
-                            if alignment.method == "landmarks+intensity"
-                            else None
-                        )
+                    alignment, roll_diff = aligned(after)
     if before.face is not None and after.face is not None:
         pair = _pair_measures(before, after, before_img.rgb, after_img.rgb, alignment, thresholds)
     checks = pair_checks(

@@ -153,7 +153,7 @@ def test_where_the_face_sits_in_the_frame_does_not_move_its_pose(face_analyzer):
     """The landmarker's own matrix moves by degrees when the same face sits elsewhere in the
     frame (the reason the pose is measured on normalised views); the photo's pose and the
     single-detection `landmark_pose` do not."""
-    from photocompare.core.face_detect import landmark_pose, rotation_to_euler
+    from photocompare.core.face_detect import landmark_pose, matrix_pose
 
     faces = eight_faces()
     spread = {"matrix": [], "photo": [], "landmark_pose": []}
@@ -161,7 +161,7 @@ def test_where_the_face_sits_in_the_frame_does_not_move_its_pose(face_analyzer):
         got = {k: [] for k in spread}
         for frame in _framings(faces[name]):
             det = max(face_analyzer.detect(frame), key=lambda d: np.ptp(d.landmarks[:, 0]))
-            got["matrix"].append(rotation_to_euler(det.matrix[:3, :3])[:2])
+            got["matrix"].append(matrix_pose(det.matrix))
             got["landmark_pose"].append(landmark_pose(det.landmarks))
             f = face_analyzer.analyze(loaded(frame)).face
             got["photo"].append((f.yaw_deg, f.pitch_deg))
