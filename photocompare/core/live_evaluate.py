@@ -23,7 +23,7 @@ What a frame costs, and why it is cheaper than `check` without checking less:
   bracketed the last frame's crossing (`measure_pair(blur_search="gallop", blur_memo=...)`,
   the same σ as the walk), at a comparison size rounded to `live_blur_iod_step_px` so the
   baseline's blurred rungs are made once per size (`blur_iod_step_px`);
-* the identity descriptor (dlib, ~0.2 s) is computed once when a face appears and again only
+* the identity descriptor (~20 ms) is computed once when a face appears and again only
   after the tracking was lost (no face, or the face jumped), never per frame; its similarity
   enters every frame's checks.
 
@@ -316,7 +316,7 @@ IDENTITY_MISSING_NOTE = (
 class LiveIdentity:
     """Similarity of the live face to the baseline face, computed when a face appears.
 
-    The descriptor network (dlib, ~0.2 s a face) runs on the measure thread when the face
+    The descriptor network (~20 ms a face) runs on the measure thread when the face
     first appears and again only when tracking was lost (a frame without a face, or the face
     jumping more than an eye distance, as when another person steps in); in between, the
     similarity found is reused for every frame. `model` is an `IdentityModel` or a function
@@ -335,14 +335,10 @@ class LiveIdentity:
     def prepare(self) -> None:
         """Load the model and describe the baseline face now (a guide does it before its first
         frame), so the first live face costs one descriptor, not two plus the model's load."""
-        from photocompare.core.identity import IdentityModel, photo_descriptor
-
-        if self.note is not None or self._baseline_descriptor is not None:
+        if self.note is not None:
             return
         try:
-            self._load_model(IdentityModel)
-            b = self._baseline
-            self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
+            self._ready()
         except (ModelMissing, ImportError) as exc:
             self._missing(exc)
 
@@ -352,13 +348,19 @@ class LiveIdentity:
         self.similarity = None
         self.computed = 0
 
-    def _load_model(self, model_class: Any) -> None:
+    def _ready(self) -> None:
+        """The model loaded and the baseline face described (each once)."""
+        from photocompare.core.identity import IdentityModel, photo_descriptor
+
         if self._model is None:
             source = self._model_source
             if source is None:
-                self._model = model_class.shared()
+                self._model = IdentityModel.shared()
             else:
-                self._model = source() if callable(source) and not isinstance(source, model_class) else source
+                self._model = source() if callable(source) and not isinstance(source, IdentityModel) else source
+        if self._baseline_descriptor is None:
+            b = self._baseline
+            self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
 
     def _missing(self, exc: BaseException) -> None:
         self.note = IDENTITY_MISSING_NOTE.format(reason=str(exc).split(";")[0])
@@ -378,15 +380,12 @@ class LiveIdentity:
         return self.similarity
 
     def _compute(self, frame: PhotoMeasures, frame_rgb: np.ndarray) -> float | None:
-        from photocompare.core.identity import IdentityModel, photo_descriptor, similarity
+        from photocompare.core.identity import photo_descriptor, similarity
 
         if self.note is not None:
             return None
         try:
-            self._load_model(IdentityModel)
-            if self._baseline_descriptor is None:
-                b = self._baseline
-                self._baseline_descriptor = photo_descriptor(b.measures, b.rgb, self._model)
+            self._ready()
             descriptor = photo_descriptor(frame, frame_rgb, self._model)
         except (ModelMissing, ImportError) as exc:
             self._missing(exc)
