@@ -33,7 +33,7 @@ from photocompare.core.errors import PhotoCompareError
 from photocompare.core.face import FaceAnalyzer, PhotoMeasures
 from photocompare.core.face_detect import frame_pose
 from photocompare.core.measures import face_frame
-from photocompare.core.pair_measures import PreparedBefore, prepare_before
+from photocompare.core.pair_measures import PHOTO_IOD_PX, PreparedBefore, prepare_before
 from photocompare.settings import CheckThresholds
 
 
@@ -55,7 +55,7 @@ class Baseline:
         return _Registration(self)
 
     def pair_copy(
-        self, max_iod_px: float, thresholds: CheckThresholds, photometry_iod_px: float = 64.0
+        self, max_iod_px: float, thresholds: CheckThresholds, photometry_iod_px: float = PHOTO_IOD_PX
     ) -> tuple[_ReducedCopy, PreparedBefore]:
         """The baseline's reduced copy for the pair measures and its half of `measure_pair`
         (made once per size, photometry size and thresholds)."""

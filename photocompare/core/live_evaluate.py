@@ -56,7 +56,7 @@ from photocompare.core.live_baseline import (
     _reduce_around,
     frame_to_baseline,
 )
-from photocompare.core.pair_measures import PairMeasures, measure_pair
+from photocompare.core.pair_measures import PHOTO_IOD_PX, PairMeasures, measure_pair
 from photocompare.settings import CaptureSettings, CheckThresholds
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,7 @@ def live_pair_measures(
     slow: LiveSlowMeasures | None = None,
     index: int = 0,
     blur_iod_step_px: float = 0.0,
-    photometry_iod_px: float = 64.0,
+    photometry_iod_px: float = PHOTO_IOD_PX,
 ) -> PairMeasures:
     """`measure_pair` of the baseline and the frame, as `check` runs it, on reduced copies.
 

@@ -51,7 +51,7 @@ from photocompare.core.measures import (
 from photocompare.settings import CheckThresholds
 
 # Canonical frame for the photometric pair measures (resolution does not bias a median ratio).
-_PHOTO_IOD_PX = 64
+PHOTO_IOD_PX = 64
 _W_IOD, _H_IOD, _EYES_Y_IOD = 3.0, 3.4, 1.3
 # Blur is measured nearer the photo's own resolution (σ of 2 px at an IOD of 170 px must show).
 _BLUR_MAX_IOD_PX = 170
@@ -223,14 +223,14 @@ class PreparedBefore:
     log_y: np.ndarray
     # BEFORE's half of the blur measure per comparison size (`measure_pair(blur_iod_step_px=)`)
     blur_cache: dict = field(default_factory=dict, repr=False)
-    iod_px: float = _PHOTO_IOD_PX  # eye distance of the canonical frame (see `prepare_before`)
+    iod_px: float = PHOTO_IOD_PX  # eye distance of the canonical frame (see `prepare_before`)
 
 
 def prepare_before(
     before_rgb: np.ndarray,
     before_pts: np.ndarray,
     thresholds: CheckThresholds | None = None,
-    iod_px: float = _PHOTO_IOD_PX,
+    iod_px: float = PHOTO_IOD_PX,
 ) -> PreparedBefore:
     """BEFORE's half of `measure_pair`, to reuse across many AFTER photos (or frames).
 
