@@ -15,13 +15,12 @@ as frozen `Stored` rows.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from photocompare.core.errors import ConcurrentEditError, CourseError, LibraryError
+from photocompare.core.errors import CourseError, LibraryError
 from photocompare.core.payer_report import (
     Diagnosis,
     PayerDetails,
@@ -32,8 +31,17 @@ from photocompare.core.payer_report import (
 )
 from photocompare.library import audit
 from photocompare.library.audit import current_user
-from photocompare.library.course_models import CourseHistory, TreatmentRecord
-from photocompare.library.course_records import PatientRef, Stored, resolve_patient_id
+from photocompare.library.course_models import TreatmentRecord
+from photocompare.library.course_records import (
+    PatientRef,
+    Stored,
+    apply_values,
+    check_version,
+    resolve_patient_id,
+    snapshot,
+    touch,
+    write_history,
+)
 from photocompare.library.course_repo import (
     load_diary,
     load_notes,
@@ -41,7 +49,7 @@ from photocompare.library.course_repo import (
     load_summaries,
     load_treatments,
 )
-from photocompare.library.models import Patient, utc_now_naive
+from photocompare.library.models import Patient
 from photocompare.library.payer_models import (
     DiagnosisRecord,
     PatientPayerRecord,
@@ -55,21 +63,9 @@ ICD10_MAX = 16
 # --------------------------------------------------------------------------- helpers
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
-
-
-def _snapshot(record: Any) -> dict[str, Any]:
-    return {c.key: _plain(getattr(record, c.key)) for c in sa.inspect(record).mapper.column_attrs}
-
-
 def _history(session: Session, pid: int, record: Any, action: str,
              old: dict[str, Any] | None, new: dict[str, Any] | None, user: str) -> None:
-    session.add(CourseHistory(
-        patient_id=pid, table_name=record.__tablename__, record_id=record.id, action=action,
-        changed_at=utc_now_naive(), changed_by=user,
-        old_json=None if old is None else json.dumps(old, sort_keys=True, default=str),
-        new_json=None if new is None else json.dumps(new, sort_keys=True, default=str)))
+    write_history(session, pid, record, action, old, new, user)
     # The audit line says what kind of record changed, never its content (a member ID or a
     # drug is health data the log must not repeat).
     audit.record(session, audit.PAYER_DATA_EDITED, patient_id=pid,
@@ -77,47 +73,29 @@ def _history(session: Session, pid: int, record: Any, action: str,
                  user=user)
 
 
-def _check_version(record: Any, expected: int | None) -> None:
-    if expected is not None and record.row_version != expected:
-        raise ConcurrentEditError(
-            f"{record.__tablename__} {record.id} was changed on another workstation after you "
-            "opened it; your change was not saved (the other change is kept) — reload and apply "
-            "it again")
-
-
-def _touch(record: Any, user: str) -> None:
-    record.updated_at = utc_now_naive()
-    record.updated_by = user
-
-
 def _save(session: Session, pid: int, record: Any | None, make: Any, values: dict[str, Any],
           user: str, expected_version: int | None) -> tuple[Any, str]:
     """Insert `make(**values)` when `record` is None, else edit it; history for either."""
     if record is None:
         record = make(patient_id=pid, **values)
-        _touch(record, user)
+        touch(record, user)
         session.add(record)
         session.flush()
-        _history(session, pid, record, "insert", None, _snapshot(record), user)
+        _history(session, pid, record, "insert", None, snapshot(record), user)
         return record, "inserted"
-    _check_version(record, expected_version)
-    old = _snapshot(record)
-    changed = False
-    for key, value in values.items():
-        if getattr(record, key) != value:
-            setattr(record, key, value)
-            changed = True
-    if not changed:
+    check_version(record, expected_version)
+    old = snapshot(record)
+    if not apply_values(record, values):
         return record, "unchanged"
-    _touch(record, user)
+    touch(record, user)
     session.flush()
-    _history(session, pid, record, "update", old, _snapshot(record), user)
+    _history(session, pid, record, "update", old, snapshot(record), user)
     return record, "updated"
 
 
 def _delete(session: Session, record: Any, user: str, expected_version: int | None) -> None:
-    _check_version(record, expected_version)
-    _history(session, record.patient_id, record, "delete", _snapshot(record), None, user)
+    check_version(record, expected_version)
+    _history(session, record.patient_id, record, "delete", snapshot(record), None, user)
     session.delete(record)
 
 
