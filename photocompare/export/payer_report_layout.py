@@ -35,6 +35,7 @@ from photocompare.export.sheet_primitives import (
     Recorder,
     Rule,
     TextMetrics,
+    content_box,
 )
 
 FOOTER_MM = 9.0
@@ -78,17 +79,12 @@ class ReportLayout:
     pages: tuple[ReportPage, ...]
 
 
-def content_box(paper_mm: tuple[float, float]) -> tuple[float, float, float, float]:
-    return (MARGIN_MM, MARGIN_MM, paper_mm[0] - 2 * MARGIN_MM,
-            paper_mm[1] - 2 * MARGIN_MM - FOOTER_MM)
-
-
 def layout_payer_report(report: PayerReport, paper_mm: tuple[float, float],
                         metrics: TextMetrics, options: ReportOptions | None = None
                         ) -> ReportLayout:
     """Every page of the report, with every primitive to draw (positions in mm)."""
     options = options or ReportOptions()
-    x0, y0, width, height = content_box(paper_mm)
+    x0, y0, width, height = content_box(paper_mm, FOOTER_MM)
     blocks = [(kind, rec.items, h) for kind, rec, h in _blocks(report, metrics, width, options)]
     bottom = y0 + height
     flowed: list[list[tuple[str, tuple[Primitive, ...], float, float]]] = [[]]
@@ -115,7 +111,7 @@ def layout_payer_report(report: PayerReport, paper_mm: tuple[float, float],
         placed.append(ReportBlock("footer", x0, fy, width, FOOTER_MM))
         items += footer.items
         pages.append(ReportPage(index + 1, tuple(placed), tuple(items)))
-    return ReportLayout(tuple(paper_mm), content_box(paper_mm), tuple(pages))
+    return ReportLayout(tuple(paper_mm), content_box(paper_mm, FOOTER_MM), tuple(pages))
 
 
 # ---------------------------------------------------------------------------- blocks

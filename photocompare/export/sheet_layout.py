@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 
 from photocompare.export.sheet_data import SheetData
 from photocompare.export.sheet_primitives import (
-    FOOTER_MM,
     GAP_MM,
     IMAGE_BOX_MIN_MM,
-    MARGIN_MM,
     Fill,
     Frame,
     LogoBox,
@@ -33,6 +31,7 @@ from photocompare.export.sheet_primitives import (
     Rule,
     TextMetrics,
     TextRun,
+    content_box,
 )
 from photocompare.export.sheet_sections import (
     BLOCK_KINDS,
@@ -88,16 +87,6 @@ class SheetLayout:
     paper_mm: tuple[float, float]
     content_mm: tuple[float, float, float, float]  # x, y, width, height above the footer
     pages: tuple[PageLayout, ...]
-
-
-def content_box(paper_mm: tuple[float, float]) -> tuple[float, float, float, float]:
-    """x, y, width, height (mm) of the area above the footer."""
-    return (
-        MARGIN_MM,
-        MARGIN_MM,
-        paper_mm[0] - 2 * MARGIN_MM,
-        paper_mm[1] - 2 * MARGIN_MM - FOOTER_MM,
-    )
 
 
 def layout_sheets(

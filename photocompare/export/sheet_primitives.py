@@ -46,6 +46,18 @@ BAR = "#9fb4cc"
 PHOTO_BACKGROUND = "#f4f5f6"
 
 
+def content_box(
+    paper_mm: tuple[float, float], footer_mm: float = FOOTER_MM
+) -> tuple[float, float, float, float]:
+    """x, y, width, height (mm) of a page's area inside the margins, above its footer."""
+    return (
+        MARGIN_MM,
+        MARGIN_MM,
+        paper_mm[0] - 2 * MARGIN_MM,
+        paper_mm[1] - 2 * MARGIN_MM - footer_mm,
+    )
+
+
 class TextMetrics(Protocol):
     """Measures text as the output device will draw it (sizes in mm, fonts in points)."""
 
