@@ -16,6 +16,7 @@ unless `include_existing`; hidden files and names that tools use while writing (
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import threading
@@ -141,35 +142,35 @@ class FolderWatcher:
         return CompleteFile(path, info, None, size, self._clock())
 
     def _scan(self) -> dict[Path, _Signature]:
-        try:
+        with self._reading_folder():
             st = self.folder.stat()
-        except FileNotFoundError:
-            raise FolderUnavailable(f"{self.folder}: folder not found") from None
-        except OSError as exc:
-            raise FolderUnavailable(
-                f"{self.folder}: folder cannot be read ({exc.strerror or exc})"
-            ) from None
         if not stat.S_ISDIR(st.st_mode):
             raise FolderUnavailable(f"{self.folder}: not a folder")
         out: dict[Path, _Signature] = {}
+        with self._reading_folder(), os.scandir(self.folder) as entries:
+            for entry in entries:
+                if not self._candidate(entry.name):
+                    continue
+                try:
+                    est = entry.stat(follow_symlinks=True)
+                except OSError:
+                    continue  # removed between listing and stat
+                if stat.S_ISREG(est.st_mode):
+                    out[Path(entry.path)] = (est.st_size, est.st_mtime_ns, est.st_ino)
+        return out
+
+    @contextlib.contextmanager
+    def _reading_folder(self) -> Iterator[None]:
+        """The watched folder gone or unreadable (a card pulled, a share dropped) becomes one
+        `FolderUnavailable` line naming it."""
         try:
-            with os.scandir(self.folder) as entries:
-                for entry in entries:
-                    if not self._candidate(entry.name):
-                        continue
-                    try:
-                        est = entry.stat(follow_symlinks=True)
-                    except OSError:
-                        continue  # removed between listing and stat
-                    if stat.S_ISREG(est.st_mode):
-                        out[Path(entry.path)] = (est.st_size, est.st_mtime_ns, est.st_ino)
+            yield
         except FileNotFoundError:
             raise FolderUnavailable(f"{self.folder}: folder not found") from None
         except OSError as exc:
             raise FolderUnavailable(
                 f"{self.folder}: folder cannot be read ({exc.strerror or exc})"
             ) from None
-        return out
 
     def _candidate(self, name: str) -> bool:
         if name.startswith("."):
