@@ -161,11 +161,7 @@ def _flush_folder(folder: Path) -> None:
     if os.name != "posix":
         return
     with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _flush_to_disk(folder)
 
 
 def _remove_quietly(path: Path) -> None:
