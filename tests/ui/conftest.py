@@ -47,6 +47,62 @@ def demo_library(demo_master, tmp_path):
     lib.close()
 
 
+@pytest.fixture
+def window(qtbot, library, tmp_path, analysis):
+    """A shown main window on the test's empty `library`, with the app's own collaborators."""
+    from photocompare.ui.main_window import MainWindow
+    from photocompare.ui.settings_store import SettingsStore
+
+    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+    w.shutdown()
+
+
+def new_patient(window, external_id="P-1", name="Test Patient"):
+    """Add a patient through the library API and open it in the window."""
+    from photocompare.library import api as la
+
+    row = la.save_patient(window.library, patient_id=None, external_id=external_id,
+                          display_name=name, birth_year=None, notes="")
+    window.reload_patients(row.id)
+    assert window.patient is not None and window.patient.id == row.id
+    return row
+
+
+def run_import(qtbot, window, paths):
+    """Import `paths` through the window and return the import's summary once it finished."""
+    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
+        task = window.start_import(paths)
+        assert task is not None
+    return blocker.args[0]
+
+
+def save_grab(widget, name, tmp_path):
+    """Screenshot of `widget` saved as tmp_path/NAME.png; returns it as a QImage."""
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    pixmap = widget.grab()
+    path = tmp_path / f"{name}.png"
+    assert pixmap.save(str(path))
+    return pixmap.toImage()
+
+
+def not_blank(image) -> bool:
+    """Whether a QImage shows something (not one flat colour)."""
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).copy()
+    return arr.std() > 10
+
+
 def wait_for_audits(qtbot, window) -> None:
     """Until the window's audit entries (written on workers) are all in the library."""
     qtbot.waitUntil(lambda: not window.audit_trail.tasks, timeout=10_000)

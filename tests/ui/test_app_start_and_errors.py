@@ -19,20 +19,6 @@ from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 
 
-@pytest.fixture
-def window(qtbot, library, tmp_path, analysis):
-    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    w.shutdown()
-
-
-
-
 @pytest.mark.parametrize("extra", [[], ["--review", "DEMO-001"]], ids=["main-window", "review-mode"])
 def test_the_gui_command_starts_the_demo_and_logs_without_patient_names(tmp_path, extra):
     import os

@@ -10,58 +10,12 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QImage, QWheelEvent  # noqa: E402
+from PySide6.QtGui import QWheelEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from photocompare.library import api as la  # noqa: E402
 from photocompare.ui.compare_view import MODES  # noqa: E402
-from photocompare.ui.main_window import MainWindow  # noqa: E402
-from photocompare.ui.settings_store import (
-    SettingsStore,  # noqa: E402
-)
-from tests.ui.conftest import open_demo_pair  # noqa: E402
-
-
-def _save(widget, name, tmp_path) -> QImage:
-    QApplication.processEvents()
-    pixmap = widget.grab()
-    path = tmp_path / f"{name}.png"
-    assert pixmap.save(str(path))
-    return pixmap.toImage()
-
-
-def _not_blank(image: QImage) -> bool:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).copy()
-    return arr.std() > 10
-
-
-
-
-@pytest.fixture
-def window(qtbot, library, tmp_path, analysis):
-    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    w.shutdown()
-
-
-def _new_patient(window, external_id="P-1", name="Test Patient"):
-    row = la.save_patient(window.library, patient_id=None, external_id=external_id, display_name=name, birth_year=None, notes="")
-    window.reload_patients(row.id)
-    assert window.patient is not None and window.patient.id == row.id
-    return row
-
-
-def _run_import(qtbot, window, paths):
-    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
-        task = window.start_import(paths)
-        assert task is not None
-    return blocker.args[0]
+from tests.ui.conftest import new_patient, not_blank, open_demo_pair, run_import, save_grab  # noqa: E402
 
 
 def test_open_a_pair_and_switch_through_every_mode_by_shortcut(qtbot, demo_window):
@@ -144,9 +98,9 @@ def test_a_faceless_pair_is_shown_as_taken_with_the_reason(qtbot, window, tmp_pa
         p = tmp_path / f"wall{i}.png"
         Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(p)
         paths.append(p)
-    _new_patient(window)
+    new_patient(window)
     window.suggest_after_import = False
-    _run_import(qtbot, window, paths)
+    run_import(qtbot, window, paths)
     photos = la.list_photos(window.library, window.patient.id)
     with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
         window.open_pair(photos[0], photos[1])
@@ -164,26 +118,26 @@ def test_main_views_render_to_png(qtbot, demo_window, tmp_path):
     qtbot.waitUntil(lambda: w.inspector.measures is not None, timeout=30_000)
     w.inspector.landmarks_box.setChecked(True)
     assert w.inspector.landmarks_drawn()
-    images = {"main_photos": _save(w, "main_photos", tmp_path)}
+    images = {"main_photos": save_grab(w, "main_photos", tmp_path)}
     open_demo_pair(qtbot, w)
     for key, _title, _shortcut in MODES:
         w.compare.set_mode(key)
         if key == "blink":
             w.compare.blink_timer.stop()
-        images[f"compare_{key}"] = _save(w, f"compare_{key}", tmp_path)
+        images[f"compare_{key}"] = save_grab(w, f"compare_{key}", tmp_path)
     w.compare.set_mode("side")
     w.compare.set_matched(True)
-    images["compare_adjusted"] = _save(w, "compare_adjusted", tmp_path)
+    images["compare_adjusted"] = save_grab(w, "compare_adjusted", tmp_path)
     if w.migraine_panel is not None:
         w.tabs.setCurrentWidget(w.migraine_panel)
-        images["migraine_tab"] = _save(w, "migraine_tab", tmp_path)
+        images["migraine_tab"] = save_grab(w, "migraine_tab", tmp_path)
     from photocompare.ui.settings_dialog import SettingsDialog
 
     dlg = SettingsDialog(w.settings_store, w)
     dlg.resize(520, 480)
-    images["settings"] = _save(dlg, "settings", tmp_path)
+    images["settings"] = save_grab(dlg, "settings", tmp_path)
     for name, image in images.items():
-        assert image.width() > 300 and _not_blank(image), name
+        assert image.width() > 300 and not_blank(image), name
 
 
 def test_full_screen_from_the_compare_view_keeps_only_the_comparison(qtbot, demo_window):
@@ -264,9 +218,9 @@ def test_a_faceless_pair_opens_on_the_whole_frame(qtbot, window, tmp_path):
         p = tmp_path / f"wall{i}.png"
         Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(p)
         paths.append(p)
-    _new_patient(window)
+    new_patient(window)
     window.suggest_after_import = False
-    _run_import(qtbot, window, paths)
+    run_import(qtbot, window, paths)
     photos = la.list_photos(window.library, window.patient.id)
     with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
         window.open_pair(photos[0], photos[1])

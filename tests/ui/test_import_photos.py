@@ -7,14 +7,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QImage  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QProgressBar, QWidget  # noqa: E402
+from PySide6.QtWidgets import QDialogButtonBox, QProgressBar, QWidget  # noqa: E402
 
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
@@ -22,48 +20,7 @@ from photocompare.ui.import_flow import ImportFlow  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
-
-
-def _new_patient(window, external_id="P-1", name="Test Patient"):
-    row = la.save_patient(window.library, patient_id=None, external_id=external_id, display_name=name, birth_year=None, notes="")
-    window.reload_patients(row.id)
-    assert window.patient is not None and window.patient.id == row.id
-    return row
-
-
-@pytest.fixture
-def window(qtbot, library, tmp_path, analysis):
-    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    w.shutdown()
-
-
-def _run_import(qtbot, window, paths):
-    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
-        task = window.start_import(paths)
-        assert task is not None
-    return blocker.args[0]
-
-
-def _save(widget, name, tmp_path) -> QImage:
-    QApplication.processEvents()
-    pixmap = widget.grab()
-    path = tmp_path / f"{name}.png"
-    assert pixmap.save(str(path))
-    return pixmap.toImage()
-
-
-def _not_blank(image: QImage) -> bool:
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).copy()
-    return arr.std() > 10
-
-
+from tests.ui.conftest import new_patient, not_blank, run_import, save_grab  # noqa: E402
 
 
 def _window(qtbot, library, tmp_path, analysis=None):
@@ -87,9 +44,9 @@ def _faces() -> Path:
 
 def test_import_real_photos_shows_imported_duplicates_and_rejected_with_reason(qtbot, window, bad_images, tmp_path):
     faces = shared_path("faces", "face_recognition-examples", "examples")
-    _new_patient(window)
+    new_patient(window)
     bad = bad_images / "truncated_jpeg.jpg"
-    summary = _run_import(qtbot, window, [faces / "obama-240p.jpg", faces / "biden.jpg", bad])
+    summary = run_import(qtbot, window, [faces / "obama-240p.jpg", faces / "biden.jpg", bad])
     dialog = window.imports.dialog
     assert dialog.counts == {"imported": 2, "duplicates": 0, "rejected": 1}
     rejected = dialog.rejected_rows()
@@ -98,9 +55,9 @@ def test_import_real_photos_shows_imported_duplicates_and_rejected_with_reason(q
     assert len(summary.imported) == 2
     assert window.grid_model.rowCount() == 2
     dialog.resize(640, 360)
-    assert _not_blank(_save(dialog, "import_report", tmp_path))
+    assert not_blank(save_grab(dialog, "import_report", tmp_path))
     # the same file again is a duplicate, and the library is unchanged
-    _run_import(qtbot, window, [faces / "obama-240p.jpg"])
+    run_import(qtbot, window, [faces / "obama-240p.jpg"])
     assert window.imports.dialog.counts["duplicates"] == 1
     assert len(la.list_photos(window.library, window.patient.id)) == 2
     # thumbnails arrive (decoded off the GUI thread)
@@ -110,7 +67,7 @@ def test_import_real_photos_shows_imported_duplicates_and_rejected_with_reason(q
 
 def test_cancelling_an_import_stops_it_and_keeps_the_library_consistent(qtbot, window):
     faces = shared_path("faces")
-    _new_patient(window)
+    new_patient(window)
     window.suggest_after_import = False
     with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
         window.start_import([faces])
@@ -129,7 +86,7 @@ def test_dropping_files_on_the_window_imports_them(qtbot, window):
     from PySide6.QtGui import QDropEvent
 
     faces = shared_path("faces", "face_recognition-examples", "examples")
-    _new_patient(window)
+    new_patient(window)
     window.suggest_after_import = False
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(faces / "obama-720p.jpg"))])
@@ -161,7 +118,7 @@ def test_import_menu_imports_the_chosen_files_and_folder_and_remembers_where(qtb
     )
     qtbot.addWidget(w)
     try:
-        _new_patient(w)
+        new_patient(w)
         with qtbot.waitSignal(w.import_finished, timeout=60_000):
             w.import_files_action.trigger()
         assert [p.original_name for p in w.photos] == ["obama-240p.jpg", "obama-480p.jpg"]
@@ -183,7 +140,7 @@ def test_cancelled_file_dialog_imports_nothing(qtbot, library, tmp_path, analysi
     )
     qtbot.addWidget(w)
     try:
-        _new_patient(w)
+        new_patient(w)
         w.import_files_action.trigger()
         assert w.imports.task is None and w.imports.dialog is None
         assert la.list_photos(w.library, w.patient.id) == []
@@ -203,11 +160,11 @@ def test_importing_a_folder_that_holds_the_library_skips_the_library_s_own_thumb
     lib = Library.open(parent / "library")
     w = _window(qtbot, lib, tmp_path, analysis)
     try:
-        _new_patient(w)
-        _run_import(qtbot, w, [parent / "photos"])
+        new_patient(w)
+        run_import(qtbot, w, [parent / "photos"])
         w.imports.dialog.accept()
         assert lib.thumbnail(w.photos[0].sha256, 256).is_file()  # a .jpg inside the store
-        summary = _run_import(qtbot, w, [parent])
+        summary = run_import(qtbot, w, [parent])
         assert summary.counts() == {"imported": 0, "duplicates": 1, "rejected": 0}
         w.imports.dialog.accept()
         assert len(la.list_photos(lib, w.patient.id)) == 1
@@ -272,8 +229,8 @@ def test_the_import_summary_does_not_block_and_lists_skipped_files(qtbot, librar
     (folder / "consent form.txt").write_text("signed", encoding="utf-8")
     w = _window(qtbot, library, tmp_path)
     try:
-        _new_patient(w)
-        summary = _run_import(qtbot, w, [folder])
+        new_patient(w)
+        summary = run_import(qtbot, w, [folder])
         assert summary.skipped and summary.counts() == {"imported": 1, "duplicates": 0, "rejected": 1}
         dialog = w.imports.dialog
         assert not dialog.isVisible(), "the report must not wait to be closed by hand"

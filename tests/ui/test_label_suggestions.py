@@ -10,42 +10,15 @@ import subprocess
 import sys
 
 from photocompare.library import api as la  # noqa: E402
-from photocompare.ui.main_window import MainWindow  # noqa: E402
-from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
-
-
-@pytest.fixture
-def window(qtbot, library, tmp_path, analysis):
-    w = MainWindow(library, SettingsStore.at_path(tmp_path / "settings.ini"), analysis)
-    qtbot.addWidget(w)
-    w.resize(1500, 950)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.close()
-    w.shutdown()
-
-
-def _new_patient(window, external_id="P-1", name="Test Patient"):
-    row = la.save_patient(window.library, patient_id=None, external_id=external_id, display_name=name, birth_year=None, notes="")
-    window.reload_patients(row.id)
-    assert window.patient is not None and window.patient.id == row.id
-    return row
-
-
-def _run_import(qtbot, window, paths):
-    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
-        task = window.start_import(paths)
-        assert task is not None
-    return blocker.args[0]
+from tests.ui.conftest import new_patient, run_import  # noqa: E402
 
 
 def test_labels_are_suggested_from_head_pose_after_import_and_edit_is_undoable(qtbot, window):
     faces = shared_path("faces", "face_recognition-examples", "examples")
-    _new_patient(window)
+    new_patient(window)
     with qtbot.waitSignal(window.labels_suggested, timeout=60_000):
-        _run_import(qtbot, window, [faces / "obama-480p.jpg"])
+        run_import(qtbot, window, [faces / "obama-480p.jpg"])
     photo = la.list_photos(window.library, window.patient.id)[0]
     assert photo.view_label == "frontal"
     assert photo.expression_label == "smile"  # obama-480p is a broad smile
