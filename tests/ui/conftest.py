@@ -63,6 +63,26 @@ def window(qtbot, library, tmp_path, analysis):
     w.shutdown()
 
 
+def quiet_window(qtbot, library, tmp_path, analysis=None):
+    """A shown 1300×850 main window that neither warms the analysis up nor suggests labels
+    after an import (tests that look at exactly what an import did). The caller closes it."""
+    from photocompare.ui.main_window import MainWindow
+    from photocompare.ui.settings_store import SettingsStore
+
+    w = MainWindow(
+        library,
+        SettingsStore.at_path(tmp_path / "settings.ini"),
+        analysis,
+        suggest_labels_after_import=False,
+        warm_up_analysis=False,
+    )
+    qtbot.addWidget(w)
+    w.resize(1300, 850)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 def new_patient(window, external_id="P-1", name="Test Patient"):
     """Add a patient through the library API and open it in the window."""
     from photocompare.library import api as la

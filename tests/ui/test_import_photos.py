@@ -20,22 +20,7 @@ from photocompare.ui.import_flow import ImportFlow  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
-from tests.ui.conftest import new_patient, not_blank, run_import, save_grab  # noqa: E402
-
-
-def _window(qtbot, library, tmp_path, analysis=None):
-    w = MainWindow(
-        library,
-        SettingsStore.at_path(tmp_path / "settings.ini"),
-        analysis,
-        suggest_labels_after_import=False,
-        warm_up_analysis=False,
-    )
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+from tests.ui.conftest import new_patient, not_blank, quiet_window, run_import, save_grab  # noqa: E402
 
 
 def _faces() -> Path:
@@ -158,7 +143,7 @@ def test_importing_a_folder_that_holds_the_library_skips_the_library_s_own_thumb
     (parent / "photos").mkdir(parents=True)
     shutil.copy(_faces() / "obama_small.jpg", parent / "photos" / "front.jpg")
     lib = Library.open(parent / "library")
-    w = _window(qtbot, lib, tmp_path, analysis)
+    w = quiet_window(qtbot, lib, tmp_path, analysis)
     try:
         new_patient(w)
         run_import(qtbot, w, [parent / "photos"])
@@ -227,7 +212,7 @@ def test_the_import_summary_does_not_block_and_lists_skipped_files(qtbot, librar
     shutil.copy(_faces() / "obama_small.jpg", folder / "front.jpg")
     shutil.copy(bad_images / "truncated_jpeg.jpg", folder / "broken.jpg")
     (folder / "consent form.txt").write_text("signed", encoding="utf-8")
-    w = _window(qtbot, library, tmp_path)
+    w = quiet_window(qtbot, library, tmp_path)
     try:
         new_patient(w)
         summary = run_import(qtbot, w, [folder])

@@ -20,16 +20,15 @@ from photocompare.core.course_figures import DiaryDay  # noqa: E402
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library import course_api as course_io  # noqa: E402
 from photocompare.ui.consistency_panel import _measure_label  # noqa: E402
-from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.migraine_panel import MigrainePanel  # noqa: E402
 from photocompare.ui.review_mode import PinDialog, ReviewWindow  # noqa: E402
-from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from tests.conftest import shared_path  # noqa: E402
+from tests.ui.conftest import new_patient, quiet_window, run_import  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot, library, tmp_path, analysis):
-    w = _window(qtbot, library, tmp_path, analysis)
+    w = quiet_window(qtbot, library, tmp_path, analysis)
     yield w
     w.close()
     w.shutdown()
@@ -42,36 +41,6 @@ def _lit(image) -> float:
     image = image.convertToFormat(QImage.Format.Format_RGB888)
     arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).copy()
     return float(arr.min())
-
-
-def _window(qtbot, library, tmp_path, analysis=None):
-    w = MainWindow(
-        library,
-        SettingsStore.at_path(tmp_path / "settings.ini"),
-        analysis,
-        suggest_labels_after_import=False,
-        warm_up_analysis=False,
-    )
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def _patient(window, external_id="MRN-0042", name="Ann Patient"):
-    row = la.save_patient(
-        window.library, patient_id=None, external_id=external_id, display_name=name, birth_year=None, notes=""
-    )
-    window.reload_patients(row.id)
-    assert window.patient is not None and window.patient.id == row.id
-    return row
-
-
-def _import(qtbot, window, paths):
-    with qtbot.waitSignal(window.import_finished, timeout=60_000) as blocker:
-        assert window.start_import(paths) is not None
-    return blocker.args[0]
 
 
 def _faces() -> Path:
@@ -87,10 +56,10 @@ def _report_rows(dialog, group: str) -> list[tuple[str, str]]:
 
 
 def test_the_empty_photo_grid_says_what_to_do_next(qtbot, library, tmp_path):
-    w = _window(qtbot, library, tmp_path)
+    w = quiet_window(qtbot, library, tmp_path)
     try:
         assert "New patient" in w.grid.empty_text and "Ctrl+N" in w.grid.empty_text
-        _patient(w)
+        new_patient(w, "MRN-0042", "Ann Patient")
         assert "No photos for this patient yet" in w.grid.empty_text
         assert "Ctrl+I" in w.grid.empty_text
         suggestion = w.pairs_list.item(0).text()
@@ -108,15 +77,15 @@ def test_import_report_shows_file_names_without_internal_ids_and_duplicates_with
     shutil.copy(_faces() / "obama_small.jpg", folder / "front.jpg")
     shutil.copy(bad_images / "truncated_jpeg.jpg", folder / "broken.jpg")
     (folder / "empty.jpg").write_bytes(b"")
-    _patient(window)
-    _import(qtbot, window, [folder])
+    new_patient(window, "MRN-0042", "Ann Patient")
+    run_import(qtbot, window, [folder])
     dialog = window.imports.dialog
     assert _report_rows(dialog, "Imported") == [("front.jpg", "imported")]
     rejected = dict(_report_rows(dialog, "Rejected"))
     assert "truncated" in rejected["broken.jpg"] and "empty" in rejected["empty.jpg"]
     dialog.accept()
 
-    _import(qtbot, window, [folder])
+    run_import(qtbot, window, [folder])
     duplicates = _report_rows(window.imports.dialog, "Duplicates")
     assert duplicates == [("front.jpg", "duplicate of front.jpg (patient MRN-0042)")]
     window.imports.dialog.accept()
@@ -131,8 +100,8 @@ def test_after_a_faceless_pair_the_next_pair_is_aligned_again_and_two_faces_are_
     Image.fromarray(np.dstack([ramp, ramp, ramp])).save(folder / "wall.jpg")
     shutil.copy(_faces() / "knn_examples" / "train" / "obama" / "obama.jpg", folder / "obama.jpg")
     shutil.copy(_faces() / "two_people.jpg", folder / "two.jpg")
-    _patient(window)
-    _import(qtbot, window, [folder])
+    new_patient(window, "MRN-0042", "Ann Patient")
+    run_import(qtbot, window, [folder])
     window.imports.dialog.accept()
     by_name = {p.original_name: p for p in window.photos}
     cv = window.compare
