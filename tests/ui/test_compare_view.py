@@ -89,10 +89,11 @@ def test_zoom_and_pan_stay_in_sync_between_the_two_sides(qtbot, demo_window):
     assert right.effective_zoom() == left.effective_zoom()
 
 
-def test_a_faceless_pair_is_shown_as_taken_with_the_reason(qtbot, window, tmp_path):
+def _open_faceless_pair(qtbot, window, tmp_path, seed):
+    """Import two noise pictures (no face) for a new patient, open them as a pair; the view."""
     from PIL import Image
 
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     paths = []
     for i in range(2):
         p = tmp_path / f"wall{i}.png"
@@ -104,7 +105,11 @@ def test_a_faceless_pair_is_shown_as_taken_with_the_reason(qtbot, window, tmp_pa
     photos = la.list_photos(window.library, window.patient.id)
     with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
         window.open_pair(photos[0], photos[1])
-    cv = window.compare
+    return window.compare
+
+
+def test_a_faceless_pair_is_shown_as_taken_with_the_reason(qtbot, window, tmp_path):
+    cv = _open_faceless_pair(qtbot, window, tmp_path, seed=1)
     assert cv.pictures.after_aligned is None
     assert not cv.aligned_box.isEnabled()
     assert "face" in cv.status.text().lower()
@@ -210,21 +215,7 @@ def test_a_pair_opens_on_the_face_in_step_and_fit_frame_is_one_key_away(qtbot, d
 
 
 def test_a_faceless_pair_opens_on_the_whole_frame(qtbot, window, tmp_path):
-    from PIL import Image
-
-    rng = np.random.default_rng(2)
-    paths = []
-    for i in range(2):
-        p = tmp_path / f"wall{i}.png"
-        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(p)
-        paths.append(p)
-    new_patient(window)
-    window.suggest_after_import = False
-    run_import(qtbot, window, paths)
-    photos = la.list_photos(window.library, window.patient.id)
-    with qtbot.waitSignal(window.compare.pair_ready, timeout=60_000):
-        window.open_pair(photos[0], photos[1])
-    cv = window.compare
+    cv = _open_faceless_pair(qtbot, window, tmp_path, seed=2)
     assert cv.pictures.face_box is None and cv.state.fit and not cv.face_button.isEnabled()
     cv.show_face()
     assert cv.state.fit and "whole frame" in cv.status.text()
