@@ -132,7 +132,6 @@ def wait_for_audits(qtbot, window) -> None:
 def make_window(qtbot, library, tmp_path, analysis):
     """A shown main window on the module's `library`; keyword arguments are its collaborators
     (e.g. `choose_printer`). Closed, its audits awaited and shut down after the test."""
-    from PySide6.QtWidgets import QApplication
 
     from photocompare.ui.main_window import MainWindow
     from photocompare.ui.settings_store import SettingsStore
@@ -153,12 +152,20 @@ def make_window(qtbot, library, tmp_path, analysis):
 
     yield make
     for w in made:
-        for widget in QApplication.topLevelWidgets():
-            if widget is not w and widget.isVisible():
-                widget.close()
-        w.close()
-        wait_for_audits(qtbot, w)
-        w.shutdown()
+        close_window(qtbot, w)
+
+
+def close_window(qtbot, w) -> None:
+    """End of a test: close the dialogs it left open and the window, wait for the window's
+    audit entries, shut its workers down."""
+    from PySide6.QtWidgets import QApplication
+
+    for widget in QApplication.topLevelWidgets():
+        if widget is not w and widget.isVisible():
+            widget.close()
+    w.close()
+    wait_for_audits(qtbot, w)
+    w.shutdown()
 
 
 @pytest.fixture

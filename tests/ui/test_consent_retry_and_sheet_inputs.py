@@ -5,7 +5,6 @@ and the clinician's notes on the periods it shows. Real demo library, real face 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 
 import pytest
 
@@ -18,12 +17,12 @@ from photocompare.core.analysis_service import AnalysisService  # noqa: E402
 from photocompare.core.errors import ConsentMissing  # noqa: E402
 from photocompare.demo import DEMO_PATIENT_ID  # noqa: E402
 from photocompare.library import audit, consent, course_api  # noqa: E402
-from photocompare.library.db import Library  # noqa: E402
 from photocompare.ui.consent_dialog import ConsentDialog  # noqa: E402
 from photocompare.ui.export_dialog import ExportOptions  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
 from photocompare.ui.sheet_export import build_sheet  # noqa: E402
+from tests.ui.conftest import close_window  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +34,8 @@ def analysis():
 
 
 @pytest.fixture
-def library(demo_master, tmp_path):
-    target = tmp_path / "demo"
-    shutil.copytree(demo_master, target)
-    lib = Library.open(target)
-    yield lib
-    lib.close()
+def library(demo_library):
+    return demo_library
 
 
 @pytest.fixture
@@ -68,12 +63,7 @@ def window(qtbot, library, settings, tmp_path, analysis):
     with qtbot.waitSignal(w.compare.pair_ready, timeout=60_000):
         w.open_pair(pairs[0].before, pairs[0].after)
     yield w
-    for widget in QApplication.topLevelWidgets():
-        if widget is not w and widget.isVisible():
-            widget.close()
-    w.close()
-    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
-    w.shutdown()
+    close_window(qtbot, w)
 
 
 def _refusal_box(qtbot, w) -> QMessageBox:

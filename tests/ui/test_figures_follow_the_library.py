@@ -31,6 +31,7 @@ from photocompare.ui import photo_edit_actions  # noqa: E402
 from photocompare.ui.library_events import LibraryEvents  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+from tests.ui.conftest import close_window  # noqa: E402
 from tests.ui.migraine_helpers import TREATMENT, simple_diary  # noqa: E402
 
 BEFORE_DAY = dt.date(2025, 2, 10)  # in the baseline once the treatment is recorded
@@ -63,12 +64,7 @@ def window(qtbot, lib, tmp_path, analysis):
     qtbot.waitExposed(w)
     assert w.select_patient_by_external_id("P-001")
     yield w
-    for widget in QApplication.topLevelWidgets():
-        if widget is not w and widget.isVisible():
-            widget.close()
-    w.close()
-    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
-    w.shutdown()
+    close_window(qtbot, w)
 
 
 def _photo(w, name):

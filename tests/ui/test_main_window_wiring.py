@@ -23,6 +23,7 @@ from photocompare.ui import payer_report_dialog  # noqa: E402
 from photocompare.ui.main_window import MainWindow  # noqa: E402
 from photocompare.ui.settings_dialog import SettingsDialog  # noqa: E402
 from photocompare.ui.settings_store import SettingsStore  # noqa: E402
+from tests.ui.conftest import close_window  # noqa: E402
 from tests.ui.migraine_helpers import TREATMENT, make_library  # noqa: E402
 
 
@@ -47,12 +48,7 @@ def window(qtbot, course, tmp_path):
     qtbot.waitExposed(w)
     assert w.select_patient_by_external_id("P-001")
     yield w
-    for widget in QApplication.topLevelWidgets():
-        if widget is not w and widget.isVisible():
-            widget.close()
-    w.close()
-    qtbot.waitUntil(lambda: not w.audit_trail.tasks, timeout=10_000)
-    w.shutdown()
+    close_window(qtbot, w)
 
 
 def _period_of_the_photo(w) -> str | None:

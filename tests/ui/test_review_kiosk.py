@@ -35,10 +35,6 @@ def _visible_windows() -> list[QWidget]:
     return [t for t in QApplication.topLevelWidgets() if t.isVisible() and t.isWindow()]
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def analysis():
     service = AnalysisService()
@@ -50,8 +46,6 @@ def analysis():
 @pytest.fixture
 def library(demo_library):
     return demo_library
-
-
 
 
 CHATTER = ("inference_feedback_manager", "InitGoogle", "TensorFlow Lite", "XNNPACK", "W0000", "I0000")
