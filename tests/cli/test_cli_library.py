@@ -39,31 +39,6 @@ def run_cli(*args, env_extra=None) -> subprocess.CompletedProcess:
     return proc
 
 
-class InProcess:
-    """`photocompare ARGS` through cli.main in this process (same code path, no start-up cost);
-    the subprocess runs above prove what reaches a real terminal."""
-
-    def __init__(self, capsys):
-        self.capsys = capsys
-
-    def __call__(self, *args) -> subprocess.CompletedProcess:
-        from photocompare.cli import main
-
-        self.capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse
-            code = exc.code
-        out, err = self.capsys.readouterr()
-        assert "Traceback" not in err, err
-        return subprocess.CompletedProcess(args, code, out, err)
-
-
-@pytest.fixture
-def cli(capsys):
-    return InProcess(capsys)
-
-
 def run_many(arg_lists):
     with ThreadPoolExecutor(max_workers=4) as pool:
         return list(pool.map(lambda a: run_cli(*a), arg_lists))

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 
 import pytest
 
 from photocompare.core.course_figures import Treatment
 from photocompare.library import audit, course_repo
 from photocompare.library.db import Library
-
-
-@pytest.fixture
-def cli(capsys):
-    from photocompare.cli import main
-
-    def run(*args) -> subprocess.CompletedProcess:
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err, err
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
 
 
 @pytest.fixture

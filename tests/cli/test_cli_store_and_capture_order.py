@@ -3,10 +3,11 @@ library may create it; `check` and `sheet` note a pair whose after photo was tak
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.cli.conftest import InProcess
 
 
 @pytest.fixture
@@ -16,20 +17,7 @@ def cli(capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("PHOTOCOMPARE_STORE", raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)
-
-    def run(*args) -> subprocess.CompletedProcess:
-        from photocompare.cli import main
-
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as exc:  # argparse
-            code = exc.code
-        out, err = capsys.readouterr()
-        assert "Traceback" not in err, err
-        return subprocess.CompletedProcess(args, code, out, err)
-
-    return run
+    return InProcess(capsys)
 
 
 @pytest.fixture
