@@ -123,6 +123,20 @@ def not_blank(image) -> bool:
     return arr.std() > 10
 
 
+def photo_row(pid, day, view="frontal", expr="neutral"):
+    """A library photo row (no file behind it) taken at 10:00 on `day`, for grid and pair tests."""
+    import datetime as dt
+
+    from photocompare.library import api as la
+
+    return la.PhotoRow(
+        id=pid, patient_id=1, sha256=f"{pid:064x}", original_name=f"{pid}.jpg",
+        taken_at=dt.datetime.combine(day, dt.time(10)), date_source="exif", camera_make=None,
+        camera_model=None, orientation=None, width=10, height=10, format="JPEG",
+        view_label=view, expression_label=expr, note="", path="",
+    )
+
+
 def wait_for_audits(qtbot, window) -> None:
     """Until the window's audit entries (written on workers) are all in the library."""
     qtbot.waitUntil(lambda: not window.audit_trail.tasks, timeout=10_000)

@@ -11,15 +11,7 @@ pytest.importorskip("pytestqt")
 
 from photocompare.library import api as la  # noqa: E402
 from photocompare.library.db import Library  # noqa: E402
-
-
-def _row(pid, day, view="frontal", expr="neutral"):
-    return la.PhotoRow(
-        id=pid, patient_id=1, sha256=f"{pid:064x}", original_name=f"{pid}.jpg",
-        taken_at=dt.datetime.combine(day, dt.time(10)), date_source="exif", camera_make=None,
-        camera_model=None, orientation=None, width=10, height=10, format="JPEG",
-        view_label=view, expression_label=expr, note="", path="",
-    )
+from tests.ui.conftest import photo_row  # noqa: E402
 
 
 def test_patient_search_by_name_or_id_and_the_patient_dialog(qtbot, tmp_path):
@@ -56,8 +48,8 @@ def test_pairs_without_a_course_match_view_and_expression_first_date_vs_chosen()
 
     d0, d1 = dt.date(2026, 1, 5), dt.date(2026, 4, 1)
     photos = [
-        _row(1, d0), _row(2, d0, "left-oblique"), _row(3, d0, expr="frown"),
-        _row(4, d1), _row(5, d1, "left-oblique"), _row(6, d1, "right-oblique"),
+        photo_row(1, d0), photo_row(2, d0, "left-oblique"), photo_row(3, d0, expr="frown"),
+        photo_row(4, d1), photo_row(5, d1, "left-oblique"), photo_row(6, d1, "right-oblique"),
     ]
     assert targets(photos, None) == [(d1.isoformat(), d1)]
     pairs = suggest_pairs(photos, None, d1)

@@ -11,15 +11,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from photocompare.library import api as la  # noqa: E402
-
-
-def _row(pid, day, view="frontal", expr="neutral"):
-    return la.PhotoRow(
-        id=pid, patient_id=1, sha256=f"{pid:064x}", original_name=f"{pid}.jpg",
-        taken_at=dt.datetime.combine(day, dt.time(10)), date_source="exif", camera_make=None,
-        camera_model=None, orientation=None, width=10, height=10, format="JPEG",
-        view_label=view, expression_label=expr, note="", path="",
-    )
+from tests.ui.conftest import photo_row  # noqa: E402
 
 
 def test_thumbnail_loader_decodes_off_the_gui_thread_and_reports_bad_files(qtbot, astronaut_jpeg, tmp_path):
@@ -56,7 +48,7 @@ def test_grid_with_1200_photos_decodes_only_what_is_visible(qtbot, astronaut_jpe
     loader = ThumbnailLoader(size=96, loader=load_thumbnail_image)
     model = PhotoGridModel(loader)
     day = dt.date(2026, 1, 1)
-    rows = [_row(i, day + dt.timedelta(days=i % 300)) for i in range(1, 1201)]
+    rows = [photo_row(i, day + dt.timedelta(days=i % 300)) for i in range(1, 1201)]
     rows = [la.PhotoRow(**{**r.__dict__, "path": str(astronaut_jpeg)}) for r in rows]
     model.set_photos(rows)
     view = PhotoGridView(model, 96)
